@@ -1,0 +1,416 @@
+"""Read the input tables from a data directory or a config file, validate them, and type them.
+
+Two kinds of source (DESIGN section 1):
+
+**A data directory** holds one file per table, named after the table, as ``.csv`` or
+``.parquet`` (``accounts.csv``, ``events.parquet``, ...). Column names must already be the
+contract's. Files with other names are ignored; two files for one table are an error.
+
+**A config file** (``.toml``, ``.yaml`` or ``.yml``) names each table's file and maps the user's
+column names onto the contract's, so data in another shape is used without code. TOML and YAML
+carry the same structure. A full example in TOML::
+
+    [tables.accounts]
+    path = "crm/accounts.csv"          # relative to the config file's folder (or absolute)
+    columns = { account_id = "AccountId", created_at = "signup_date" }  # ours = the file's
+
+    [tables.subscriptions]
+    path = "billing/subscriptions.parquet"
+    columns = { account_id = "AccountId", start_date = "from", end_date = "to", mrr = "MRR" }
+
+    [tables.events]
+    path = "usage.csv"
+    sep = ";"                          # CSV only; default ","
+    columns = { timestamp = "ts", event_type = "feature_name", value = "usage_count" }
+
+    [tables.events.lookup]             # bring account_id in from another file by a key column
+    path = "billing/subscriptions.parquet"
+    key = "subscription_id"            # column name in this table (after renaming) and there
+    columns = { account_id = "AccountId" }   # ours = the lookup file's column
+
+    [tables.tickets]
+    path = "support/tickets.csv"
+    columns = { created_at = "opened", resolved_at = "closed", csat = "satisfaction" }
+
+    [tables.surveys]
+    path = "nps.csv"
+    columns = { responded_at = "date" }
+    defaults = { kind = "nps" }        # constant columns to add when the file lacks them
+
+The same in YAML::
+
+    tables:
+      accounts:
+        path: crm/accounts.csv
+        columns: {account_id: AccountId, created_at: signup_date}
+      events:
+        path: usage.csv
+        columns: {timestamp: ts, event_type: feature_name, value: usage_count}
+        lookup:
+          path: billing/subscriptions.parquet
+          key: subscription_id
+          columns: {account_id: AccountId}
+      ...
+
+Keys per table: ``path`` (required), ``columns``, ``defaults``, ``sep``, ``lookup`` (with
+``path``, ``key``, ``columns``, ``sep``). Column mapping keys are the names the columns get (the
+contract's, or any name for other columns); the values are the file's column names; unmapped
+columns keep their names. A file whose name ends in ``.parquet``/``.pq`` (or a directory, as a
+partitioned dataset) is read as Parquet, anything else as CSV. Lookup keys must be unique in the
+lookup file; rows whose key is not found get a null (and so fail validation if the column is
+required). When the table already has the looked-up column, the lookup only fills its nulls.
+
+Unknown keys, unreadable or missing files are reported as :class:`ContractError` naming the
+table and path. CSV values are read as text for ids and dates (so ``007`` stays ``007`` and dates
+reach validation as written); other columns are inferred by pandas.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from features.contract import TABLES, Tables
+from features.validation import (
+    ContractError,
+    Problem,
+    _check,
+    as_id,
+    parse_dates,
+    parse_numbers,
+)
+
+CONFIG_SUFFIXES = (".toml", ".yaml", ".yml")
+DATA_SUFFIXES = (".csv", ".parquet")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+TABLE_KEYS = ("path", "columns", "defaults", "sep", "lookup")
+LOOKUP_KEYS = ("path", "key", "columns", "sep")
+
+# Columns read as text from CSV (ids), besides each table's dates.
+ID_COLUMNS = ("account_id", "subscription_id", "ticket_id", "user_id")
+# Columns typed as strings after loading (ids and categorical texts of the contract).
+TEXT_COLUMNS = ("event_type", "kind", "priority", "status", "plan", "product")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def _fail(problems: list[Problem]) -> None:
+    if problems:
+        raise ContractError(problems)
+
+
+def _read_file(
+    path: Path, table: str, text_columns: set[str], sep: str | None, problems: list[Problem]
+) -> pd.DataFrame | None:
+    """One CSV or Parquet file; a Problem (and None) when it is missing or unreadable."""
+    if not path.exists():
+        problems.append(Problem(table, None, f"file not found: {path}"))
+        return None
+    try:
+        if path.is_dir() or path.suffix.lower() in PARQUET_SUFFIXES:
+            if sep is not None:
+                problems.append(Problem(table, None, f"`sep` applies to CSV files only: {path}"))
+                return None
+            return pd.read_parquet(path)
+        header = pd.read_csv(path, sep=sep or ",", nrows=0).columns
+        dtype = {c: "str" for c in header if c in text_columns}
+        return pd.read_csv(path, sep=sep or ",", dtype=dtype)
+    except Exception as exc:  # any reader failure becomes a readable problem
+        problems.append(Problem(table, None, f"could not read {path}: {exc}"))
+        return None
+
+
+def _text_columns(table: str, columns: dict[str, str] | None = None) -> set[str]:
+    """File column names to read as text: ids and dates, under their contract or mapped names."""
+    ours = set(ID_COLUMNS) | set(TABLES[table].dates)
+    mapped = {columns[c] for c in ours if columns and c in columns}
+    return ours | mapped
+
+
+def _read_directory(folder: Path) -> dict[str, pd.DataFrame]:
+    problems: list[Problem] = []
+    raw: dict[str, pd.DataFrame] = {}
+    for name in TABLES:
+        found = [folder / f"{name}{suffix}" for suffix in DATA_SUFFIXES]
+        found = [p for p in found if p.exists()]
+        if len(found) > 1:
+            names = " and ".join(p.name for p in found)
+            problems.append(Problem(name, None, f"two files for one table in {folder}: {names}"))
+            continue
+        if found:
+            frame = _read_file(found[0], name, _text_columns(name), None, problems)
+            if frame is not None:
+                raw[name] = frame
+    _fail(problems)
+    return raw
+
+
+def _load_config(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise ContractError([Problem("config", None, f"could not read {path}: {exc}")]) from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ContractError([Problem("config", None, f"{path}: expected a mapping at the top")])
+    return data
+
+
+def _check_mapping(
+    value: Any, what: str, table: str, problems: list[Problem], values_str: bool = True
+) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        problems.append(Problem(table, None, f"`{what}` must be a table of name = value"))
+        return {}
+    if values_str and not all(isinstance(v, str) for v in value.values()):
+        problems.append(Problem(table, None, f"`{what}` values must be column names (text)"))
+        return {}
+    return value
+
+
+def _check_keys(
+    entry: Any, allowed: tuple[str, ...], where: str, table: str, problems: list[Problem]
+) -> dict[str, Any] | None:
+    if not isinstance(entry, dict):
+        problems.append(Problem(table, None, f"{where} must be a table of settings"))
+        return None
+    unknown = [k for k in entry if k not in allowed]
+    if unknown:
+        problems.append(
+            Problem(
+                table,
+                None,
+                f"unknown key(s) in {where}: {', '.join(map(str, unknown))}; "
+                f"expected: {', '.join(allowed)}",
+            )
+        )
+    if not isinstance(entry.get("path"), str):
+        problems.append(Problem(table, None, f"{where} needs `path` (a file path as text)"))
+        return None
+    if "sep" in entry and not isinstance(entry["sep"], str):
+        problems.append(Problem(table, None, f"`sep` in {where} must be text"))
+        return None
+    return entry
+
+
+def _rename(
+    frame: pd.DataFrame, columns: dict[str, str], table: str, path: Path, problems: list[Problem]
+) -> pd.DataFrame | None:
+    """Rename the file's columns to ours; mapped columns must exist and not collide."""
+    ok = True
+    for ours, theirs in columns.items():
+        if theirs not in frame.columns:
+            found = ", ".join(map(str, frame.columns))
+            problems.append(
+                Problem(
+                    table,
+                    ours,
+                    f"the config maps {ours} to column {theirs!r}, which is not in {path} "
+                    f"(columns found: {found})",
+                )
+            )
+            ok = False
+        elif ours in frame.columns and ours not in columns.values():
+            problems.append(
+                Problem(
+                    table,
+                    ours,
+                    f"{path} already has a column {ours!r}, and the config maps {theirs!r} "
+                    f"onto that name; map the existing column to another name too",
+                )
+            )
+            ok = False
+    if not ok:
+        return None
+    return frame.rename(columns={theirs: ours for ours, theirs in columns.items()})
+
+
+def _apply_lookup(
+    frame: pd.DataFrame,
+    lookup: dict[str, Any],
+    folder: Path,
+    table: str,
+    problems: list[Problem],
+) -> pd.DataFrame | None:
+    key = lookup.get("key")
+    columns = _check_mapping(lookup.get("columns"), "lookup.columns", table, problems)
+    if not isinstance(key, str) or not columns:
+        problems.append(
+            Problem(table, None, "lookup needs `key` (a column name) and `columns` (ours = theirs)")
+        )
+        return None
+    path = (folder / Path(lookup["path"]).expanduser()).resolve()
+    other = _read_file(path, table, {key, *columns.values()}, lookup.get("sep"), problems)
+    if other is None:
+        return None
+    missing = [c for c in (key, *columns.values()) if c not in other.columns]
+    if key not in frame.columns:
+        problems.append(Problem(table, key, f"lookup key {key!r} is not a column of this table"))
+    if missing:
+        problems.append(
+            Problem(table, None, f"lookup file {path} lacks column(s): {', '.join(missing)}")
+        )
+    if missing or key not in frame.columns:
+        return None
+    sources = list(dict.fromkeys(columns.values()))
+    other = other[list(dict.fromkeys([key, *sources]))].copy()
+    other[key] = as_id(other[key])
+    other = other.dropna(subset=[key]).drop_duplicates()
+    dup = other[key].duplicated(keep=False)
+    if dup.any():
+        problems.append(
+            Problem(
+                table,
+                key,
+                f"lookup key {key!r} is not unique in {path} "
+                f"({other.loc[dup, key].nunique():,} keys have several rows)",
+                other.loc[dup].head(5).rename_axis("row"),
+            )
+        )
+        return None
+    indexed = other.set_index(key)
+    keys = as_id(frame[key])
+    out = frame.copy()
+    for ours, theirs in columns.items():
+        values = keys.map(indexed[theirs])
+        out[ours] = out[ours].fillna(values) if ours in out.columns else values
+    return out
+
+
+def _read_config(path: Path) -> dict[str, pd.DataFrame]:
+    data = _load_config(path)
+    folder = path.parent
+    problems: list[Problem] = []
+    unknown = [k for k in data if k != "tables"]
+    if unknown:
+        problems.append(
+            Problem("config", None, f"{path}: unknown key(s): {', '.join(map(str, unknown))}")
+        )
+    tables = data.get("tables")
+    if not isinstance(tables, dict) or not tables:
+        problems.append(Problem("config", None, f"{path}: needs a `tables` section"))
+        raise ContractError(problems)
+    raw: dict[str, pd.DataFrame] = {}
+    for name, entry in tables.items():
+        if name not in TABLES:
+            problems.append(
+                Problem(
+                    str(name),
+                    None,
+                    f"unknown table in {path}; expected one of: {', '.join(TABLES)}",
+                )
+            )
+            continue
+        entry = _check_keys(entry, TABLE_KEYS, f"[tables.{name}]", name, problems)
+        if entry is None:
+            continue
+        columns = _check_mapping(entry.get("columns"), "columns", name, problems)
+        defaults = _check_mapping(entry.get("defaults"), "defaults", name, problems, False)
+        lookup = entry.get("lookup")
+        if lookup is not None:
+            lookup = _check_keys(lookup, LOOKUP_KEYS, f"[tables.{name}.lookup]", name, problems)
+            if lookup is None:
+                continue
+        file = (folder / Path(entry["path"]).expanduser()).resolve()
+        frame = _read_file(file, name, _text_columns(name, columns), entry.get("sep"), problems)
+        if frame is None:
+            continue
+        frame = _rename(frame, columns, name, file, problems)
+        if frame is None:
+            continue
+        if lookup is not None:
+            frame = _apply_lookup(frame, lookup, folder, name, problems)
+            if frame is None:
+                continue
+        for col, value in defaults.items():
+            if col not in frame.columns:
+                frame[col] = value
+        raw[name] = frame
+    _fail(problems)
+    return raw
+
+
+def read_raw_tables(source: str | Path) -> dict[str, pd.DataFrame]:
+    """A data directory (files named after tables: accounts.csv, events.parquet, ...) or a config
+    file (.toml/.yaml/.yml). Columns carry contract names; values are as read (not validated)."""
+    path = Path(source).expanduser()
+    if path.is_dir():
+        return _read_directory(path)
+    if not path.exists():
+        raise ContractError([Problem("source", None, f"no such data directory or file: {path}")])
+    if path.suffix.lower() in CONFIG_SUFFIXES:
+        return _read_config(path)
+    raise ContractError(
+        [
+            Problem(
+                "source",
+                None,
+                f"{path} is neither a data directory nor a config file "
+                f"({', '.join(CONFIG_SUFFIXES)})",
+            )
+        ]
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Typing
+
+
+def _coerce(
+    raw: dict[str, pd.DataFrame], parsed: dict[tuple[str, str], pd.Series] | None = None
+) -> Tables:
+    parsed = parsed or {}
+    out: dict[str, pd.DataFrame | None] = {}
+    for name, spec in TABLES.items():
+        frame = raw.get(name)
+        if frame is None:
+            out[name] = None
+            continue
+        frame = frame.copy()
+        for col in spec.dates:
+            if col in frame.columns:
+                dates = parsed.get((name, col))
+                frame[col] = dates if dates is not None else parse_dates(frame[col])
+        for col in spec.numbers:
+            if col in frame.columns:
+                frame[col] = parse_numbers(frame[col])
+        for col, value in spec.defaults.items():
+            frame[col] = frame[col].fillna(value) if col in frame.columns else value
+        for col in (*ID_COLUMNS, spec.unique_id):
+            if col and col in frame.columns:
+                frame[col] = as_id(frame[col])
+        for col in (*TEXT_COLUMNS, *spec.texts):
+            if col in frame.columns and not isinstance(frame[col].dtype, pd.CategoricalDtype):
+                frame[col] = frame[col].astype("str")
+        out[name] = frame
+    if out["accounts"] is None or out["subscriptions"] is None:
+        missing = [n for n in ("accounts", "subscriptions") if out[n] is None]
+        raise ContractError([Problem(n, None, "mandatory table is missing") for n in missing])
+    return Tables(**out)
+
+
+def coerce_tables(raw: dict[str, pd.DataFrame]) -> Tables:
+    """Types per the contract: dates -> naive UTC datetime64[ns], numbers -> float, account_id &
+    ids -> str, defaults filled (events.value=1, surveys.kind='nps'); columns not in the contract
+    are kept as they are (accounts' extra columns are static attributes). Expects valid input
+    (unreadable values become NaT/NaN)."""
+    return _coerce(raw)
+
+
+def load_tables(source: str | Path) -> Tables:
+    """read -> validate (raise ContractError listing every problem, before any work) -> coerce."""
+    raw = read_raw_tables(source)
+    problems, parsed = _check(raw)
+    _fail(problems)
+    return _coerce(raw, parsed)

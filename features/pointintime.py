@@ -1,0 +1,98 @@
+"""The one place that decides what a feature may see at an as-of date: rows strictly before it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from features.contract import Tables
+from features.sentiment import sentiment_scores
+
+
+def prepare_tables(tables: Tables) -> Tables:
+    """Once per build: sort by time (so windows are binary searches) and score text sentiment.
+
+    Everything added here is a function of the row itself, so it cannot leak across time.
+    """
+    events = tables.events
+    if events is not None:
+        events = events.sort_values("timestamp", kind="stable").reset_index(drop=True)
+        events["day"] = events["timestamp"].dt.normalize()
+    tickets = tables.tickets
+    if tickets is not None:
+        tickets = tickets.sort_values("created_at", kind="stable").reset_index(drop=True)
+        text = _joined_text(tickets, ("subject", "text"))
+        if text is not None:
+            tickets["sentiment"] = sentiment_scores(text)
+    surveys = tables.surveys
+    if surveys is not None:
+        surveys = surveys.sort_values("responded_at", kind="stable").reset_index(drop=True)
+        if "comment" in surveys:
+            surveys["sentiment"] = sentiment_scores(surveys["comment"])
+    subscriptions = tables.subscriptions.sort_values("start_date", kind="stable")
+    return dataclasses.replace(
+        tables,
+        subscriptions=subscriptions.reset_index(drop=True),
+        events=events,
+        tickets=tickets,
+        surveys=surveys,
+    )
+
+
+def _joined_text(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series | None:
+    present = [c for c in columns if c in frame]
+    if not present:
+        return None
+    parts = frame[present].astype("object").fillna("").astype(str)
+    joined = parts.agg(" ".join, axis=1).str.strip() if len(present) > 1 else parts[present[0]]
+    return joined.where(joined.str.len() > 0)
+
+
+def rows_before(frame: pd.DataFrame, column: str, moment: pd.Timestamp) -> pd.DataFrame:
+    """Rows of a frame sorted by ``column`` whose time is strictly before ``moment``."""
+    stop = int(np.searchsorted(frame[column].to_numpy(), np.datetime64(moment), side="left"))
+    return frame.iloc[:stop]
+
+
+def rows_between(
+    frame: pd.DataFrame, column: str, start: pd.Timestamp, stop: pd.Timestamp
+) -> pd.DataFrame:
+    """Rows of a frame sorted by ``column`` with ``start <= time < stop``."""
+    values = frame[column].to_numpy()
+    lo = int(np.searchsorted(values, np.datetime64(start), side="left"))
+    hi = int(np.searchsorted(values, np.datetime64(stop), side="left"))
+    return frame.iloc[lo:hi]
+
+
+def visible_tables(tables: Tables, as_of: pd.Timestamp) -> Tables:
+    """The tables as they were known just before ``as_of``; expects ``prepare_tables`` output.
+
+    Rows dated on or after ``as_of`` are dropped, and facts recorded later on earlier rows (a
+    ticket resolved after ``as_of``, its CSAT, its status) are blanked.
+    """
+    subscriptions = tables.subscriptions[tables.subscriptions["start_date"] < as_of]
+    events = None if tables.events is None else rows_before(tables.events, "timestamp", as_of)
+    surveys = None if tables.surveys is None else rows_before(tables.surveys, "responded_at", as_of)
+    tickets = None
+    if tables.tickets is not None:
+        tickets = rows_before(tables.tickets, "created_at", as_of).copy()
+        later = {"resolved_at", "first_response_at"} & set(tickets.columns)
+        for column in later:
+            tickets[column] = tickets[column].where(tickets[column] < as_of)
+        if "resolved_at" in tickets:
+            unresolved = tickets["resolved_at"].isna()
+            for column in {"csat", "status"} & set(tickets.columns):
+                tickets[column] = tickets[column].where(~unresolved)
+            if "status" in tickets:
+                tickets["status"] = np.where(unresolved, "open", "resolved")
+        elif "status" in tickets:
+            tickets = tickets.drop(columns="status")
+    return Tables(
+        accounts=tables.accounts,
+        subscriptions=subscriptions,
+        events=events,
+        tickets=tickets,
+        surveys=surveys,
+    )

@@ -1,0 +1,151 @@
+"""Time: which accounts are active at an as-of date, and their churn and renewal labels (DESIGN section 2).
+
+A subscription row is one contract term covering ``[start_date, end_date)``: ``end_date`` is the
+first day without that term, so a renewal starts on the previous term's ``end_date``. A null
+``end_date`` is a term still running. Terms are dated by ``start_date``: at as-of ``t`` only terms
+with ``start_date < t`` are known, together with their end dates (a signed term's end is known when
+it starts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from features.contract import Tables
+
+OPEN_END = pd.Timestamp("2200-01-01")
+
+
+@dataclass(frozen=True)
+class LabelConfig:
+    """Label windows in days; the defaults are DESIGN's."""
+
+    horizon_days: int = 90
+    renewal_window_days: int = 120
+    grace_days: int = 14
+
+
+def observation_end(tables: Tables) -> pd.Timestamp:
+    """The last moment the data has seen: the latest dated row of any table (future term ends excluded)."""
+    candidates = [tables.subscriptions["start_date"].max()]
+    for name in ("events", "tickets", "surveys"):
+        frame = tables.get(name)
+        if frame is not None and len(frame):
+            candidates.append(frame[_time_column(name)].max())
+    return pd.Timestamp(max(c for c in candidates if pd.notna(c)))
+
+
+def observation_start(tables: Tables) -> pd.Timestamp:
+    """When the data starts describing accounts: the first product event, else the first term.
+
+    Older terms may start long before usage was recorded; as-of dates before the first event would
+    make every account look idle.
+    """
+    events = tables.events
+    if events is not None and len(events):
+        return pd.Timestamp(events["timestamp"].min())
+    return pd.Timestamp(tables.subscriptions["start_date"].min())
+
+
+def _time_column(name: str) -> str:
+    return {"events": "timestamp", "tickets": "created_at", "surveys": "responded_at"}[name]
+
+
+def as_of_grid(start: pd.Timestamp, end: pd.Timestamp, every_days: int = 30) -> list[pd.Timestamp]:
+    """As-of dates every ``every_days`` from ``start`` up to ``end`` (both normalised to midnight)."""
+    first, last = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    return list(pd.date_range(first, last, freq=f"{every_days}D"))
+
+
+def coverage_spells(subscriptions: pd.DataFrame, grace_days: int = 14) -> pd.DataFrame:
+    """Continuous coverage per account: terms merged where the next starts within the grace gap.
+
+    Returns ``account_id, spell_start, spell_end`` (``spell_end`` = ``OPEN_END`` for running terms).
+    """
+    subs = subscriptions[["account_id", "start_date", "end_date"]].copy()
+    subs["end_date"] = subs["end_date"].fillna(OPEN_END)
+    subs = subs.sort_values(["account_id", "start_date"], kind="stable").reset_index(drop=True)
+    reach = subs.groupby("account_id", sort=False)["end_date"].cummax()
+    previous_reach = reach.groupby(subs["account_id"], sort=False).shift()
+    gap = pd.Timedelta(days=grace_days)
+    new_spell = previous_reach.isna() | (subs["start_date"] > previous_reach + gap)
+    subs["spell"] = new_spell.cumsum()
+    spells = subs.groupby("spell", sort=False).agg(
+        account_id=("account_id", "first"),
+        spell_start=("start_date", "min"),
+        spell_end=("end_date", "max"),
+    )
+    return spells.reset_index(drop=True)
+
+
+def active_terms(subscriptions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Accounts active at ``as_of`` and when their current known term ends.
+
+    Active means a known term (started before ``as_of``) reaches ``as_of``. Returns one row per
+    active account: ``account_id, term_start, term_end`` (term_end NaT when running open-ended).
+    """
+    known = subscriptions[subscriptions["start_date"] < as_of]
+    end = known["end_date"].fillna(OPEN_END)
+    current = known[end >= as_of].assign(_end=end[end >= as_of])
+    terms = current.groupby("account_id", sort=True).agg(
+        term_start=("start_date", "max"), term_end=("_end", "max")
+    )
+    terms["term_end"] = terms["term_end"].where(terms["term_end"] < OPEN_END)
+    return terms.reset_index()
+
+
+def active_grid(subscriptions: pd.DataFrame, as_of_dates: list[pd.Timestamp]) -> pd.DataFrame:
+    """``account_id, as_of, term_start, term_end`` for every active account at every as-of date."""
+    columns = ["account_id", "as_of", "term_start", "term_end"]
+    frames = [active_terms(subscriptions, t).assign(as_of=t) for t in as_of_dates]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def labels(
+    subscriptions: pd.DataFrame,
+    grid: pd.DataFrame,
+    data_end: pd.Timestamp,
+    config: LabelConfig = LabelConfig(),
+) -> pd.DataFrame:
+    """Churn and renewal labels for ``grid`` rows (``account_id, as_of, term_end``).
+
+    ``churned``: the coverage holding the account at ``as_of`` ends within the horizon and does not
+    resume within the grace gap. ``renewed``: for a term ending within the renewal window, whether
+    coverage continues past it. Labels whose window runs past ``data_end`` are NaN (censored), as
+    are renewal labels of accounts with no term end in the window.
+    """
+    spells = coverage_spells(subscriptions, config.grace_days)
+    out = grid[["account_id", "as_of", "term_end"]].copy()
+    out["_row"] = np.arange(len(out))
+    joined = out.merge(spells, on="account_id", how="left")
+    holds = (joined["spell_start"] < joined["as_of"]) & (joined["spell_end"] >= joined["as_of"])
+    joined = joined[holds].drop_duplicates("_row").set_index("_row").reindex(out["_row"])
+    spell_end = joined["spell_end"].to_numpy()
+
+    horizon = pd.Timedelta(days=config.horizon_days)
+    grace = pd.Timedelta(days=config.grace_days)
+    as_of = out["as_of"].to_numpy()
+    churned = (spell_end <= as_of + horizon).astype(float)
+    churn_censored = as_of + horizon + grace > np.datetime64(data_end)
+    churned[churn_censored] = np.nan
+
+    term_end = out["term_end"].to_numpy()
+    window = pd.Timedelta(days=config.renewal_window_days)
+    in_window = ~pd.isna(term_end) & (term_end <= as_of + window)
+    renewed = (spell_end > term_end).astype(float)
+    renew_known = in_window & ~(term_end + grace > np.datetime64(data_end))
+    renewed[~renew_known] = np.nan
+
+    return pd.DataFrame(
+        {
+            "account_id": out["account_id"].to_numpy(),
+            "as_of": out["as_of"].to_numpy(),
+            "churned": churned,
+            "renewed": renewed,
+        }
+    )

@@ -1,0 +1,41 @@
+"""Shared fixtures: small generated data, and MLflow pointed at a temporary SQLite store."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "true")
+
+
+@pytest.fixture(scope="session")
+def demo_tables_dir(tmp_path_factory):
+    """A small demo company written to disk once per test session."""
+    from features.synthetic import generate_demo_data, write_demo_data
+
+    folder = tmp_path_factory.mktemp("demo-data")
+    write_demo_data(generate_demo_data(n_accounts=400, seed=3), folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_tables(demo_tables_dir):
+    from features.loading import load_tables
+
+    return load_tables(demo_tables_dir)
+
+
+@pytest.fixture
+def tracking(tmp_path, monkeypatch):
+    """MLflow with a real SQLite backend in a temporary folder."""
+    import mlflow
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    from serving.tracking import configure_tracking
+
+    configure_tracking(tmp_path)
+    yield uri
+    mlflow.set_tracking_uri("")

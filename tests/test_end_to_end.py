@@ -1,0 +1,71 @@
+"""The walking skeleton end to end: generate -> validate -> train (MLflow, SQLite) -> score."""
+
+from __future__ import annotations
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from training.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+def test_health_demo_end_to_end(tmp_path, tracking, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--accounts", "400", "--seed", "5", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Accounts most at risk" in printed
+    assert "mlflow ui --backend-store-uri" in printed
+
+    client = MlflowClient()
+    for name in ("churn", "renewal"):
+        version = client.get_model_version_by_alias(name, "champion")
+        run = client.get_run(version.run_id)
+        for metric in ("val_roc_auc", "val_pr_auc", "val_brier", "baseline_val_roc_auc"):
+            assert metric in run.data.metrics
+        assert run.data.metrics["val_roc_auc"] > 0.55
+        artifacts = {a.path for a in client.list_artifacts(version.run_id)}
+        assert {"features.json", "plots"} <= artifacts
+        model_info = mlflow.models.get_model_info(f"models:/{name}@champion")
+        assert model_info.signature is not None
+
+    scores = pd.read_parquet(out / "scores" / "scores.parquet")
+    assert scores["account_id"].is_unique
+    assert scores["churn_probability"].between(0, 1).all()
+    assert (scores["health_score"] == np.rint(100 * (1 - scores["churn_probability"]))).all()
+    assert set(scores["band"]) <= {"green", "yellow", "red"}
+    at_risk = scores.nlargest(20, "churn_probability")
+    assert at_risk["risk_driver_1"].str.len().gt(10).all()
+    points = scores.filter(like="points_").sum(axis=1) + scores["base_score"]
+    assert np.allclose(points, 100 * (1 - scores["churn_probability"]), atol=1e-6)
+    renewal = scores["renewal_probability"]
+    due = scores["renewal_due_in_days"].between(0, 120)
+    assert renewal[due].notna().all() and renewal[~due].isna().all()
+
+    explanations = pd.read_parquet(out / "scores" / "explanations.parquet")
+    assert set(explanations["account_id"]) == set(scores["account_id"])
+    assert set(explanations["family"]) <= {"usage", "adoption", "sentiment", "support", "contract"}
+    assert (out / "scores" / "scores.csv").exists()
+
+
+def test_cli_score_and_validate_on_generated_data(tmp_path, tracking, demo_tables_dir, capsys):
+    assert main(["validate", str(demo_tables_dir)]) == 0
+    assert main(["train", str(demo_tables_dir)]) == 0
+    assert (
+        main(["score", str(demo_tables_dir), "--as-of", "2025-10-01", "--out", str(tmp_path / "s")])
+        == 0
+    )
+    scores = pd.read_parquet(tmp_path / "s" / "scores.parquet")
+    assert (scores["as_of"] == pd.Timestamp("2025-10-01")).all()
+    assert "Accounts most at risk as of 2025-10-01" in capsys.readouterr().out
+
+
+def test_every_subcommand_has_help(capsys):
+    for command in ("demo", "generate", "validate", "features", "train", "score"):
+        with pytest.raises(SystemExit) as exit_info:
+            main([command, "--help"])
+        assert exit_info.value.code == 0
+        assert "usage: health" in capsys.readouterr().out

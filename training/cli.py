@@ -1,0 +1,427 @@
+"""``health``: one command, a subcommand per job. Each job is a function the tests call directly.
+
+The command line is the edge: it sets the tracking URI, picks default dates and reports progress;
+the jobs below it take everything explicitly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+EPILOG_DATA = (
+    "DATA is a folder with one file per table (accounts.csv, subscriptions.csv, events.parquet, "
+    "tickets.csv, surveys.csv; CSV or Parquet) or a TOML/YAML config that names each table's "
+    "file and maps your column names onto ours (see examples/)."
+)
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=False, highlight=False)
+
+
+def _progress(console, total_label: str):
+    """A progress callback for as-of dates, drawn with rich."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn(f"[bold]{total_label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+    task = bar.add_task("", total=None)
+
+    def update(done: int, total: int, as_of) -> None:
+        bar.update(
+            task, completed=done, total=total, description=f"as of {pd.Timestamp(as_of).date()}"
+        )
+
+    return bar, update
+
+
+def _load(source: str, console):
+    from features.loading import load_tables
+    from features.validation import ContractError
+
+    try:
+        return load_tables(source)
+    except ContractError as error:
+        console.print(f"[red]The input data does not meet the contract[/red] ({source}):")
+        console.print(str(error), markup=False)
+        raise SystemExit(2) from None
+
+
+# ----- jobs -----------------------------------------------------------------------------------
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from features.synthetic import generate_demo_data, write_demo_data
+
+    console = _console()
+    started = time.perf_counter()
+    with console.status(f"Generating {args.accounts:,} accounts (seed {args.seed})..."):
+        tables = generate_demo_data(n_accounts=args.accounts, seed=args.seed)
+        paths = write_demo_data(tables, args.out)
+    console.print(
+        f"Wrote demo data to [bold]{args.out}[/bold] in {time.perf_counter() - started:.1f}s:"
+    )
+    for name, path in paths.items():
+        rows = len(tables[name]) if name in tables else 0
+        console.print(f"  {name:<14} {rows:>10,} rows  {path}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from features.loading import read_raw_tables
+    from features.validation import ContractError, format_report, validate_tables
+
+    console = _console()
+    try:
+        raw = read_raw_tables(args.data)
+    except ContractError as error:
+        console.print(str(error), markup=False)
+        return 2
+    problems = validate_tables(raw)
+    if problems:
+        console.print(format_report(problems), markup=False)
+        return 1
+    sizes = ", ".join(f"{name} {len(frame):,}" for name, frame in raw.items())
+    console.print(f"[green]OK[/green]: {args.data} meets the contract ({sizes} rows).")
+    return 0
+
+
+def cmd_features(args: argparse.Namespace) -> int:
+    from features.matrix import build_feature_matrix
+    from features.timeline import LabelConfig
+    from training.train import save_matrix
+
+    console = _console()
+    tables = _load(args.data, console)
+    dates = [pd.Timestamp(d) for d in args.as_of]
+    bar, update = _progress(console, "features")
+    with bar:
+        matrix = build_feature_matrix(
+            tables, dates, LabelConfig(horizon_days=args.horizon_days), progress=update
+        )
+    save_matrix(matrix, Path(args.out))
+    console.print(f"Wrote {len(matrix):,} rows x {matrix.shape[1]} columns to {args.out}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from serving.tracking import configure_tracking, ui_command
+    from training.train import TrainConfig, train_from_matrix, train_models
+
+    console = _console()
+    uri = configure_tracking(".")
+    config = TrainConfig(
+        horizon_days=args.horizon_days, every_days=args.every_days, experiment=args.experiment
+    )
+    if args.table:
+        matrix = (
+            pd.read_parquet(args.table)
+            if args.table.endswith(".parquet")
+            else pd.read_csv(
+                args.table,
+                parse_dates=["as_of"] if "as_of" in pd.read_csv(args.table, nrows=0) else None,
+            )
+        )
+        results = train_from_matrix(
+            _as_matrix(matrix, args.label, args.id), config, labels=[args.label]
+        )
+    else:
+        if args.data is None:
+            console.print("[red]health train needs DATA or --table FILE --label COLUMN[/red]")
+            return 2
+        tables = _load(args.data, console)
+        bar, update = _progress(console, "features")
+        with bar:
+            matrix, results = train_models(tables, config, progress=update)
+    _print_training(console, results)
+    console.print(f"MLflow: {uri}\nOpen the UI: [bold]{ui_command(uri)}[/bold]")
+    return 0
+
+
+def _as_matrix(table: pd.DataFrame, label: str, id_column: str | None) -> pd.DataFrame:
+    """A ready feature table as a matrix: keys first, the label as given."""
+    if label not in table:
+        raise SystemExit(f"--label {label!r} is not a column of the table")
+    out = table.copy()
+    id_column = id_column or ("account_id" if "account_id" in out else None)
+    out["account_id"] = out.pop(id_column).astype(str) if id_column else range(len(out))
+    if "as_of" not in out:
+        out["as_of"] = pd.Timestamp("1970-01-01")
+    return out
+
+
+def _print_training(console, results) -> None:
+    from rich.table import Table
+
+    table = Table(title="Models (validated on later dates than they trained on)")
+    for column in ("model", "val ROC AUC", "baseline AUC", "Brier", "ECE", "version", "champion"):
+        table.add_column(column)
+    for r in results:
+        m = r.metrics
+        table.add_row(
+            r.target,
+            f"{m['val_roc_auc']:.3f}",
+            f"{m['baseline_val_roc_auc']:.3f}",
+            f"{m['val_brier']:.4f}",
+            f"{m['val_ece']:.4f}",
+            str(r.version),
+            "yes" if r.promoted else f"no: {r.reason}",
+        )
+    console.print(table)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from serving.score import CHAMPION_URIS, ScoreConfig, score_job
+    from serving.tracking import configure_tracking, use_experiment
+
+    console = _console()
+    configure_tracking(".")
+    if "MLFLOW_RUN_ID" not in os.environ:  # under ``mlflow run`` the project's run is used
+        use_experiment(args.experiment)
+    tables = _load(args.data, console)
+    config = ScoreConfig(green_from=args.green_from, red_below=args.red_below)
+    with console.status("Scoring and explaining..."):
+        result = score_job(
+            tables,
+            Path(args.out),
+            _as_of(args.as_of),
+            args.model or CHAMPION_URIS["churn"],
+            None if args.no_renewal else args.renewal_model or CHAMPION_URIS["renewal"],
+            config,
+        )
+    print_top_risk(console, result.scores, args.top)
+    for path in result.files.values():
+        console.print(f"  wrote {path}")
+    return 0
+
+
+def _as_of(value: str | None):
+    return None if value in (None, "", "latest") else pd.Timestamp(value)
+
+
+def print_top_risk(console, scores: pd.DataFrame, top: int = 10) -> None:
+    """The accounts most at risk, with their score, band and first reason in words."""
+    from rich.table import Table
+
+    counts = scores["band"].value_counts()
+    as_of = pd.Timestamp(scores["as_of"].iloc[0]).date()
+    table = Table(
+        title=f"Accounts most at risk as of {as_of} "
+        f"({len(scores):,} scored: {counts.get('red', 0)} red, "
+        f"{counts.get('yellow', 0)} yellow, {counts.get('green', 0)} green)"
+    )
+    for column, justify in (
+        ("account", "left"),
+        ("health", "right"),
+        ("band", "left"),
+        ("churn p", "right"),
+        ("ARR at risk", "right"),
+        ("top reason", "left"),
+    ):
+        table.add_column(column, justify=justify)
+    colours = {"red": "red", "yellow": "yellow", "green": "green"}
+    for _, row in scores.nlargest(top, "churn_probability").iterrows():
+        arr = row.get("arr_at_risk")
+        table.add_row(
+            str(row["account_id"]),
+            str(row["health_score"]),
+            f"[{colours[row['band']]}]{row['band']}[/]",
+            f"{row['churn_probability']:.0%}",
+            "" if pd.isna(arr) else f"{arr:,.0f}",
+            str(row.get("risk_driver_1") or ""),
+        )
+    console.print(table)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from features.loading import load_tables
+    from features.synthetic import generate_demo_data, write_demo_data
+    from serving.score import score_job
+    from serving.tracking import configure_tracking, ui_command
+    from training.train import TrainConfig, train_models
+
+    console = _console()
+    started = time.perf_counter()
+    out = Path(args.out)
+    uri = configure_tracking(out)
+    data_dir = out / "data"
+    with console.status(f"Generating demo data: {args.accounts:,} accounts over two years..."):
+        write_demo_data(generate_demo_data(n_accounts=args.accounts, seed=args.seed), data_dir)
+    console.print(f"[1/4] demo data in {data_dir}  ({time.perf_counter() - started:.0f}s)")
+    tables = load_tables(data_dir)
+    config = TrainConfig(experiment=args.experiment)
+    bar, update = _progress(console, "[2/4] features")
+    with bar:
+        _, results = train_models(tables, config, progress=update)
+    console.print(
+        f"[3/4] trained and registered churn and renewal models "
+        f"({time.perf_counter() - started:.0f}s)"
+    )
+    _print_training(console, results)
+    with console.status("Scoring every active account..."):
+        result = score_job(tables, out / "scores")
+    console.print(
+        f"[4/4] scored {len(result.scores):,} active accounts "
+        f"({time.perf_counter() - started:.0f}s)"
+    )
+    print_top_risk(console, result.scores, args.top)
+    console.print("Outputs:")
+    for path in result.files.values():
+        console.print(f"  {path}")
+    console.print(f"  ground truth (never read by the model): {data_dir / 'ground_truth.csv'}")
+    console.print(f"MLflow runs and models: {uri}")
+    console.print(f"Open the MLflow UI: [bold]{ui_command(uri)}[/bold]")
+    console.print(f"Done in {time.perf_counter() - started:.0f}s.")
+    return 0
+
+
+# ----- parser ---------------------------------------------------------------------------------
+
+
+def _whole(value: str) -> int:
+    """An integer, also written as MLflow passes float parameters ("90.0")."""
+    number = float(value)
+    if number != int(number):
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value}")
+    return int(number)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    formatter = argparse.ArgumentDefaultsHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="health",
+        description="Churn and renewal probabilities, health scores and their reasons, per "
+        "account. Start with 'health demo'.",
+        epilog="Runs and models go to MLflow: $MLFLOW_TRACKING_URI if set, else a SQLite file "
+        "(./mlflow.db; for demo, inside its --out folder).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "demo",
+        formatter_class=formatter,
+        help="generate demo data, train, score and show the riskiest accounts",
+        description="End to end on built-in demo data: generate a SaaS company's "
+        "tables, train the churn and renewal models (MLflow runs, "
+        "registered as @champion), score every active account and "
+        "print those most at risk with their reasons.",
+    )
+    p.add_argument("--accounts", type=_whole, default=2000, help="number of demo accounts")
+    p.add_argument("--seed", type=_whole, default=7, help="random seed of the demo data")
+    p.add_argument("--out", default="health-demo", help="folder for data, scores and mlflow.db")
+    p.add_argument("--experiment", default="customer-health", help="MLflow experiment name")
+    p.add_argument("--top", type=_whole, default=10, help="how many at-risk accounts to print")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "generate",
+        formatter_class=formatter,
+        help="write demo data tables",
+        description="Write a synthetic B2B SaaS company's data in the contract's "
+        "tables, plus ground_truth.csv (each account's true churn "
+        "cause; never read by features).",
+    )
+    p.add_argument("--accounts", type=_whole, default=2000, help="number of accounts")
+    p.add_argument("--seed", type=_whole, default=7, help="random seed")
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser(
+        "validate",
+        formatter_class=formatter,
+        epilog=EPILOG_DATA,
+        help="check input data against the contract",
+        description="Report every contract problem (table, column, example rows); "
+        "exit 1 if there is any.",
+    )
+    p.add_argument("data", metavar="DATA")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser(
+        "features",
+        formatter_class=formatter,
+        epilog=EPILOG_DATA,
+        help="build the point-in-time feature matrix",
+        description="One row per active account per as-of date: features from "
+        "data strictly before the date, then the churned and renewed "
+        "labels (empty where the data ends too soon to know).",
+    )
+    p.add_argument("data", metavar="DATA")
+    p.add_argument(
+        "--as-of",
+        action="append",
+        required=True,
+        metavar="DATE",
+        help="as-of date, ISO (2025-06-30); repeat for several",
+    )
+    p.add_argument("--horizon-days", type=_whole, default=90, help="churn label horizon")
+    p.add_argument("--out", required=True, metavar="FILE.parquet")
+    p.set_defaults(func=cmd_features)
+
+    p = sub.add_parser(
+        "train",
+        formatter_class=formatter,
+        epilog=EPILOG_DATA,
+        help="train churn and renewal models as MLflow runs",
+        description="Build features on a grid of as-of dates, train LightGBM and a "
+        "logistic baseline on earlier dates, validate on later ones, "
+        "calibrate, log to MLflow and register; a model becomes "
+        "@champion only if it beats the current one.",
+    )
+    p.add_argument("data", metavar="DATA", nargs="?")
+    p.add_argument("--horizon-days", type=_whole, default=90, help="churn horizon in days")
+    p.add_argument("--every-days", type=_whole, default=30, help="spacing of the as-of grid")
+    p.add_argument("--experiment", default="customer-health", help="MLflow experiment name")
+    p.add_argument("--table", help="train from a ready feature table (Parquet/CSV) instead")
+    p.add_argument("--label", help="with --table: the label column (0/1)")
+    p.add_argument("--id", help="with --table: the id column")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser(
+        "score",
+        formatter_class=formatter,
+        epilog=EPILOG_DATA,
+        help="score active accounts with the registered models",
+        description="Compute features as of a date with the training code, score "
+        "every active account and write scores (Parquet and CSV) and "
+        "SHAP explanations (Parquet).",
+    )
+    p.add_argument("data", metavar="DATA")
+    p.add_argument(
+        "--as-of", help="as-of date (default or 'latest': the day after the latest data)"
+    )
+    p.add_argument("--model", help="churn model URI (default: models:/churn@champion)")
+    p.add_argument("--renewal-model", help="renewal model URI (default: models:/renewal@champion)")
+    p.add_argument("--no-renewal", action="store_true", help="skip the renewal model")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--green-from", type=_whole, default=70, help="health score from which green")
+    p.add_argument("--red-below", type=_whole, default=40, help="health score below which red")
+    p.add_argument("--experiment", default="customer-health", help="MLflow experiment name")
+    p.add_argument("--top", type=_whole, default=10, help="at-risk accounts to print")
+    p.set_defaults(func=cmd_score)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
