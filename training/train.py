@@ -31,7 +31,7 @@ from training.fit import (
 )
 from training.metrics import classification_metrics
 from training.plots import validation_figure
-from training.split import out_of_time_split
+from training.split import Split, out_of_time_split
 
 CHAMPION = "champion"
 TARGETS = {"churned": "churn", "renewed": "renewal"}
@@ -102,15 +102,30 @@ def flat_params(config: TrainConfig) -> dict[str, object]:
     return {**params, **{f"lgb_{k}": v for k, v in booster.items()}}
 
 
-def train_target(
-    matrix: pd.DataFrame,
-    label: str,
-    config: TrainConfig,
-    client: MlflowClient,
-    nested: bool = False,
-) -> ModelResult:
-    """Fit, validate out of time, calibrate, log and register one target's model."""
-    name = TARGETS.get(label, label)
+@dataclass
+class FittedTarget:
+    """One target's fitted model and its out-of-time validation, before anything is logged."""
+
+    label: str
+    model: HealthModel
+    split: Split
+    features: list[str]
+    categories: dict[str, list[str]]
+    metrics: dict[str, float]
+    y_val: np.ndarray
+    calibrated_val: np.ndarray
+    baseline_val: np.ndarray
+
+    @property
+    def name(self) -> str:
+        return TARGETS.get(self.label, self.label)
+
+
+def fit_target(matrix: pd.DataFrame, label: str, config: TrainConfig) -> FittedTarget:
+    """Fit LightGBM and the baseline on earlier dates, calibrate and measure on later ones.
+
+    Pure: no MLflow. The backtest and the tests call it directly.
+    """
     features = feature_columns(matrix)
     split = out_of_time_split(matrix, label, config.gap_days(label), config.validation_dates)
     train, val = split.train, split.validation
@@ -150,7 +165,36 @@ def train_target(
         "num_boost_round": float(rounds),
         **{f"calibration_brier_{k}": v for k, v in calibration_briers.items()},
     }
+    return FittedTarget(
+        label, model, split, features, categories, metrics, y_val, calibrated_val, baseline_val
+    )
 
+
+def train_target(
+    matrix: pd.DataFrame,
+    label: str,
+    config: TrainConfig,
+    client: MlflowClient,
+    nested: bool = False,
+) -> ModelResult:
+    """Fit one target's model, then log it to MLflow and register it behind the champion gate."""
+    fitted = fit_target(matrix, label, config)
+    return log_target(fitted, matrix, config, client, nested)
+
+
+def log_target(
+    fitted: FittedTarget,
+    matrix: pd.DataFrame,
+    config: TrainConfig,
+    client: MlflowClient,
+    nested: bool = False,
+) -> ModelResult:
+    """One MLflow run: params, data fingerprint, metrics, plots, the pyfunc model, registration."""
+    name, label, model, split = fitted.name, fitted.label, fitted.model, fitted.split
+    features, categories, metrics = fitted.features, fitted.categories, fitted.metrics
+    val, y_val = split.validation, fitted.y_val
+    calibrated_val, baseline_val = fitted.calibrated_val, fitted.baseline_val
+    calibrator = model.calibrator
     run_name = f"{name}-{pd.Timestamp.now(tz='UTC'):%Y%m%d-%H%M%S}"
     with mlflow.start_run(run_name=run_name, nested=nested) as run:
         mlflow.set_tags(
