@@ -170,6 +170,20 @@ def fit_target(matrix: pd.DataFrame, label: str, config: TrainConfig) -> FittedT
     )
 
 
+def validation_predictions(fitted: FittedTarget) -> pd.DataFrame:
+    """Per validation row: the label and both models' probabilities, for reports and notebooks."""
+    val = fitted.split.validation
+    return pd.DataFrame(
+        {
+            "account_id": val["account_id"].astype(str).to_numpy(),
+            "as_of": val["as_of"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "label": fitted.y_val,
+            "probability": fitted.calibrated_val,
+            "baseline_probability": fitted.baseline_val,
+        }
+    )
+
+
 def train_target(
     matrix: pd.DataFrame,
     label: str,
@@ -218,6 +232,7 @@ def log_target(
         )
         mlflow.log_metrics(metrics)
         mlflow.log_dict({"features": features, "categories": categories}, "features.json")
+        mlflow.log_table(validation_predictions(fitted), "validation/predictions.json")
         mlflow.log_figure(
             validation_figure(
                 y_val,
