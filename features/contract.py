@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from features.loading import EventFiles
 
 
 @dataclass(frozen=True)
@@ -75,12 +79,13 @@ OPTIONAL_TABLES = tuple(name for name, spec in TABLES.items() if not spec.mandat
 class Tables:
     """Validated input tables with contract column names; absent optional tables are None.
 
-    Dates are naive UTC ``datetime64``; ``account_id`` is a string.
+    Dates are naive UTC ``datetime64``; ``account_id`` is a string. ``events`` may instead be
+    ``features.loading.EventFiles`` (Parquet left on disk, for tables larger than memory).
     """
 
     accounts: pd.DataFrame
     subscriptions: pd.DataFrame
-    events: pd.DataFrame | None = None
+    events: pd.DataFrame | EventFiles | None = None  # EventFiles: left on disk, read in batches
     tickets: pd.DataFrame | None = None
     surveys: pd.DataFrame | None = None
 

@@ -13,6 +13,7 @@ carry the same structure. A full example in TOML::
     [tables.accounts]
     path = "crm/accounts.csv"          # relative to the config file's folder (or absolute)
     columns = { account_id = "AccountId", created_at = "signup_date" }  # ours = the file's
+    drop = ["churned_flag"]            # the file's columns to leave out (e.g. a label leak)
 
     [tables.subscriptions]
     path = "billing/subscriptions.parquet"
@@ -43,6 +44,7 @@ The same in YAML::
       accounts:
         path: crm/accounts.csv
         columns: {account_id: AccountId, created_at: signup_date}
+        drop: [churned_flag]
       events:
         path: usage.csv
         columns: {timestamp: ts, event_type: feature_name, value: usage_count}
@@ -52,8 +54,10 @@ The same in YAML::
           columns: {account_id: AccountId}
       ...
 
-Keys per table: ``path`` (required), ``columns``, ``defaults``, ``sep``, ``lookup`` (with
-``path``, ``key``, ``columns``, ``sep``). Column mapping keys are the names the columns get (the
+Keys per table: ``path`` (required), ``columns``, ``defaults``, ``sep``, ``drop``, ``lookup``
+(with ``path``, ``key``, ``columns``, ``sep``). ``drop`` lists columns of the file (by the file's
+names) to leave out before anything else: every extra accounts column becomes a feature, so a
+column that records the outcome (a churn flag) must be dropped or the model learns the answer. Column mapping keys are the names the columns get (the
 contract's, or any name for other columns); the values are the file's column names; unmapped
 columns keep their names. A file whose name ends in ``.parquet``/``.pq`` (or a directory, as a
 partitioned dataset) is read as Parquet, anything else as CSV. Lookup keys must be unique in the
@@ -88,7 +92,7 @@ CONFIG_SUFFIXES = (".toml", ".yaml", ".yml")
 DATA_SUFFIXES = (".csv", ".parquet")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
-TABLE_KEYS = ("path", "columns", "defaults", "sep", "lookup")
+TABLE_KEYS = ("path", "columns", "defaults", "sep", "lookup", "drop")
 LOOKUP_KEYS = ("path", "key", "columns", "sep")
 
 # Columns read as text from CSV (ids), besides each table's dates.
@@ -134,10 +138,12 @@ def _text_columns(table: str, columns: dict[str, str] | None = None) -> set[str]
     return ours | mapped
 
 
-def _read_directory(folder: Path) -> dict[str, pd.DataFrame]:
+def _read_directory(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
     problems: list[Problem] = []
     raw: dict[str, pd.DataFrame] = {}
     for name in TABLES:
+        if name in skip:
+            continue
         found = [folder / f"{name}{suffix}" for suffix in DATA_SUFFIXES]
         found = [p for p in found if p.exists()]
         if len(found) > 1:
@@ -236,6 +242,28 @@ def _rename(
     return frame.rename(columns={theirs: ours for ours, theirs in columns.items()})
 
 
+def _drop(
+    frame: pd.DataFrame, drop: Any, table: str, path: Path, problems: list[Problem]
+) -> pd.DataFrame | None:
+    """Leave out the file's columns listed in ``drop`` (a label leak, a free-text column, ...)."""
+    if drop is None:
+        return frame
+    if not isinstance(drop, list) or not all(isinstance(c, str) for c in drop):
+        problems.append(Problem(table, None, "`drop` must be a list of column names"))
+        return None
+    missing = [c for c in drop if c not in frame.columns]
+    if missing:
+        problems.append(
+            Problem(
+                table,
+                missing[0],
+                f"the config drops column(s) not in {path}: {', '.join(missing)}",
+            )
+        )
+        return None
+    return frame.drop(columns=drop)
+
+
 def _apply_lookup(
     frame: pd.DataFrame,
     lookup: dict[str, Any],
@@ -326,6 +354,9 @@ def _read_config(path: Path) -> dict[str, pd.DataFrame]:
         frame = _read_file(file, name, _text_columns(name, columns), entry.get("sep"), problems)
         if frame is None:
             continue
+        frame = _drop(frame, entry.get("drop"), name, file, problems)
+        if frame is None:
+            continue
         frame = _rename(frame, columns, name, file, problems)
         if frame is None:
             continue
@@ -341,12 +372,12 @@ def _read_config(path: Path) -> dict[str, pd.DataFrame]:
     return raw
 
 
-def read_raw_tables(source: str | Path) -> dict[str, pd.DataFrame]:
+def read_raw_tables(source: str | Path, skip: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
     """A data directory (files named after tables: accounts.csv, events.parquet, ...) or a config
     file (.toml/.yaml/.yml). Columns carry contract names; values are as read (not validated)."""
     path = Path(source).expanduser()
     if path.is_dir():
-        return _read_directory(path)
+        return _read_directory(path, skip)
     if not path.exists():
         raise ContractError([Problem("source", None, f"no such data directory or file: {path}")])
     if path.suffix.lower() in CONFIG_SUFFIXES:
@@ -367,32 +398,41 @@ def read_raw_tables(source: str | Path) -> dict[str, pd.DataFrame]:
 # Typing
 
 
+def _coerce_table(
+    name: str, frame: pd.DataFrame, parsed: dict[tuple[str, str], pd.Series]
+) -> pd.DataFrame:
+    """One table typed per the contract (see ``coerce_tables``)."""
+    spec = TABLES[name]
+    frame = frame.copy()
+    for col in spec.dates:
+        if col in frame.columns:
+            dates = parsed.get((name, col))
+            frame[col] = dates if dates is not None else parse_dates(frame[col])
+    for col in spec.numbers:
+        if col in frame.columns:
+            frame[col] = parse_numbers(frame[col])
+    for col, value in spec.defaults.items():
+        frame[col] = frame[col].fillna(value) if col in frame.columns else value
+    for col in (*ID_COLUMNS, spec.unique_id):
+        if col and col in frame.columns:
+            frame[col] = as_id(frame[col])
+    for col in (*TEXT_COLUMNS, *spec.texts):
+        if col in frame.columns and not isinstance(frame[col].dtype, pd.CategoricalDtype):
+            frame[col] = frame[col].astype("str")
+    return frame
+
+
 def _coerce(
     raw: dict[str, pd.DataFrame], parsed: dict[tuple[str, str], pd.Series] | None = None
 ) -> Tables:
     parsed = parsed or {}
     out: dict[str, pd.DataFrame | None] = {}
-    for name, spec in TABLES.items():
+    for name in TABLES:
         frame = raw.get(name)
-        if frame is None:
-            out[name] = None
+        if frame is None or isinstance(frame, EventFiles):
+            out[name] = frame
             continue
-        frame = frame.copy()
-        for col in spec.dates:
-            if col in frame.columns:
-                dates = parsed.get((name, col))
-                frame[col] = dates if dates is not None else parse_dates(frame[col])
-        for col in spec.numbers:
-            if col in frame.columns:
-                frame[col] = parse_numbers(frame[col])
-        for col, value in spec.defaults.items():
-            frame[col] = frame[col].fillna(value) if col in frame.columns else value
-        for col in (*ID_COLUMNS, spec.unique_id):
-            if col and col in frame.columns:
-                frame[col] = as_id(frame[col])
-        for col in (*TEXT_COLUMNS, *spec.texts):
-            if col in frame.columns and not isinstance(frame[col].dtype, pd.CategoricalDtype):
-                frame[col] = frame[col].astype("str")
+        frame = _coerce_table(name, frame, parsed)
         out[name] = frame
     if out["accounts"] is None or out["subscriptions"] is None:
         missing = [n for n in ("accounts", "subscriptions") if out[n] is None]
@@ -408,9 +448,92 @@ def coerce_tables(raw: dict[str, pd.DataFrame]) -> Tables:
     return _coerce(raw)
 
 
-def load_tables(source: str | Path) -> Tables:
-    """read -> validate (raise ContractError listing every problem, before any work) -> coerce."""
-    raw = read_raw_tables(source)
+def load_tables(source: str | Path, events_on_disk: bool = False) -> Tables:
+    """read -> validate (raise ContractError listing every problem, before any work) -> coerce.
+
+    With ``events_on_disk``, an events table stored as Parquet in a data directory is validated
+    in batches and left on disk (``EventFiles``): the feature build reads it in batches, so event
+    tables larger than memory work. Other tables, and events from CSV or a config, load as usual.
+    """
+    path = Path(source).expanduser()
+    files = None
+    if events_on_disk and path.is_dir():
+        found = [path / f"events{suffix}" for suffix in PARQUET_SUFFIXES]
+        found = [p for p in found if p.exists()]
+        if len(found) == 1 and not (path / "events.csv").exists():
+            files = EventFiles(found[0])
+    raw = read_raw_tables(source, skip=("events",) if files else ())
     problems, parsed = _check(raw)
+    if files is not None:
+        problems += files.problems(raw.get("accounts"))
     _fail(problems)
+    if files is not None:
+        raw["events"] = files
     return _coerce(raw, parsed)
+
+
+class EventFiles:
+    """An events table left on disk (Parquet file or directory, contract column names).
+
+    ``batches()`` yields contract-typed DataFrames of about ``batch_rows`` rows each, coerced
+    like an in-memory table; ``features.events`` reduces them one at a time.
+    """
+
+    def __init__(self, path: str | Path, batch_rows: int = 8_000_000):
+        import pyarrow.dataset as ds
+
+        self.path = Path(path)
+        self.batch_rows = batch_rows
+        self._dataset = ds.dataset(self.path, format="parquet")
+        self.columns = tuple(self._dataset.schema.names)
+        self._range: tuple[pd.Timestamp, pd.Timestamp] | None = None
+
+    def __contains__(self, column: object) -> bool:
+        return column in self.columns
+
+    def __repr__(self) -> str:
+        return f"EventFiles({str(self.path)!r})"
+
+    def raw_batches(self):
+        """Batches as stored (columns as read, not yet typed)."""
+        import pyarrow as pa
+
+        pending, rows = [], 0
+        for batch in self._dataset.to_batches(batch_size=min(self.batch_rows, 1 << 20)):
+            pending.append(batch)
+            rows += batch.num_rows
+            if rows >= self.batch_rows:
+                yield pa.Table.from_batches(pending).to_pandas()
+                pending, rows = [], 0
+        if pending:
+            yield pa.Table.from_batches(pending).to_pandas()
+
+    def batches(self):
+        """Contract-typed batches."""
+        for frame in self.raw_batches():
+            yield _coerce_table("events", frame, {})
+
+    def problems(self, accounts: pd.DataFrame | None) -> list[Problem]:
+        """Contract problems of the events, checked batch by batch (row numbers per batch)."""
+        found: list[Problem] = []
+        seen: set[tuple[str | None, str]] = set()
+        base = {} if accounts is None else {"accounts": accounts}
+        for frame in self.raw_batches():
+            problems, _ = _check({**base, "events": frame})
+            for problem in problems:
+                if problem.table == "events" and (problem.column, problem.message) not in seen:
+                    seen.add((problem.column, problem.message))
+                    found.append(problem)
+            if found:  # one batch's problems are enough to stop before work starts
+                break
+        return found
+
+    def time_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """The first and last event timestamps (one pass over the timestamp column)."""
+        if self._range is None:
+            low, high = [], []
+            for frame in self.batches():
+                low.append(frame["timestamp"].min())
+                high.append(frame["timestamp"].max())
+            self._range = (min(low, default=pd.NaT), max(high, default=pd.NaT))
+        return self._range

@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
-from features.builders import BUILDERS
+from features.builders import BUILDERS, usage_and_adoption
 from features.contract import Tables
+from features.events import event_features
 from features.pointintime import prepare_tables, visible_tables
 from features.timeline import LabelConfig, active_grid, active_terms, labels, observation_end
 
@@ -17,12 +18,30 @@ LABELS = ["churned", "renewed"]
 Progress = Callable[[int, int, pd.Timestamp], None]
 
 
-def features_at(prepared: Tables, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Features of every account active at ``as_of``, from ``prepare_tables`` output."""
+def as_of_days(as_of_dates: Iterable[pd.Timestamp]) -> list[pd.Timestamp]:
+    """The as-of dates as Timestamps; each must be a midnight (features are built per day)."""
+    dates = [pd.Timestamp(d) for d in as_of_dates]
+    partial = [d for d in dates if d != d.normalize() or d.tz is not None]
+    if partial:
+        raise ValueError(
+            f"as-of dates must be naive midnights (a day, not a moment): got {partial[0]}"
+        )
+    return dates
+
+
+def features_at(
+    prepared: Tables, as_of: pd.Timestamp, usage: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Features of every account active at ``as_of``, from ``prepare_tables`` output.
+
+    ``usage`` holds the event aggregates at ``as_of`` (``features.events``), for the accounts
+    active then; None when there is no events table.
+    """
     visible = visible_tables(prepared, as_of)
     accounts = pd.Index(active_terms(visible.subscriptions, as_of)["account_id"], name="account_id")
     present = set(visible.present())
-    parts = [
+    parts = [] if usage is None else [usage_and_adoption(usage, visible, accounts)]
+    parts += [
         builder(visible, as_of, accounts) for _, builder, needs in BUILDERS if set(needs) <= present
     ]
     frame = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=accounts)
@@ -34,12 +53,21 @@ def features_at(prepared: Tables, as_of: pd.Timestamp) -> pd.DataFrame:
 def build_features(
     tables: Tables, as_of_dates: Iterable[pd.Timestamp], progress: Progress | None = None
 ) -> pd.DataFrame:
-    """``account_id, as_of, features...`` for every active account at each as-of date."""
-    dates = [pd.Timestamp(d) for d in as_of_dates]
+    """``account_id, as_of, features...`` for every active account at each as-of date.
+
+    Event aggregates for all dates come from one pass over the events (``features.events``);
+    the other families are computed date by date from ``visible_tables``.
+    """
+    dates = as_of_days(as_of_dates)
     prepared = prepare_tables(tables)
+    grid = {
+        as_of: pd.Index(active_terms(prepared.subscriptions, as_of)["account_id"])
+        for as_of in dates
+    }
+    usage = None if prepared.events is None else event_features(prepared.events, grid)
     frames = []
     for i, as_of in enumerate(dates):
-        frames.append(features_at(prepared, as_of))
+        frames.append(features_at(prepared, as_of, None if usage is None else usage[as_of]))
         if progress is not None:
             progress(i + 1, len(dates), as_of)
     matrix = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=KEYS)

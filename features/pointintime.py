@@ -14,12 +14,9 @@ from features.sentiment import sentiment_scores
 def prepare_tables(tables: Tables) -> Tables:
     """Once per build: sort by time (so windows are binary searches) and score text sentiment.
 
-    Everything added here is a function of the row itself, so it cannot leak across time.
+    Everything added here is a function of the row itself, so it cannot leak across time. Events
+    are left as they are: ``features.events`` reads them (rows of days before ``as_of`` only).
     """
-    events = tables.events
-    if events is not None:
-        events = events.sort_values("timestamp", kind="stable").reset_index(drop=True)
-        events["day"] = events["timestamp"].dt.normalize()
     tickets = tables.tickets
     if tickets is not None:
         tickets = tickets.sort_values("created_at", kind="stable").reset_index(drop=True)
@@ -35,7 +32,6 @@ def prepare_tables(tables: Tables) -> Tables:
     return dataclasses.replace(
         tables,
         subscriptions=subscriptions.reset_index(drop=True),
-        events=events,
         tickets=tickets,
         surveys=surveys,
     )
@@ -45,8 +41,11 @@ def _joined_text(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series | N
     present = [c for c in columns if c in frame]
     if not present:
         return None
-    parts = frame[present].astype("object").fillna("").astype(str)
-    joined = parts.agg(" ".join, axis=1).str.strip() if len(present) > 1 else parts[present[0]]
+    parts = [frame[c].astype("object").fillna("").astype(str) for c in present]
+    joined = parts[0]
+    for part in parts[1:]:  # vectorised: a row-wise join took most of the build on 100k tickets
+        joined = joined.str.cat(part, sep=" ")
+    joined = joined.str.strip() if len(parts) > 1 else joined
     return joined.where(joined.str.len() > 0)
 
 
@@ -70,10 +69,11 @@ def visible_tables(tables: Tables, as_of: pd.Timestamp) -> Tables:
     """The tables as they were known just before ``as_of``; expects ``prepare_tables`` output.
 
     Rows dated on or after ``as_of`` are dropped, and facts recorded later on earlier rows (a
-    ticket resolved after ``as_of``, its CSAT, its status) are blanked.
+    ticket resolved after ``as_of``, its CSAT, its status) are blanked. Events are not cut here
+    (they are aggregated in SQL by ``features.events``, whose queries read days before ``as_of``
+    only); the visible tables carry none.
     """
     subscriptions = tables.subscriptions[tables.subscriptions["start_date"] < as_of]
-    events = None if tables.events is None else rows_before(tables.events, "timestamp", as_of)
     surveys = None if tables.surveys is None else rows_before(tables.surveys, "responded_at", as_of)
     tickets = None
     if tables.tickets is not None:
@@ -92,7 +92,7 @@ def visible_tables(tables: Tables, as_of: pd.Timestamp) -> Tables:
     return Tables(
         accounts=tables.accounts,
         subscriptions=subscriptions,
-        events=events,
+        events=None,
         tickets=tickets,
         surveys=surveys,
     )

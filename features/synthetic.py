@@ -229,7 +229,7 @@ def generate_demo_data(
         "accounts": acc["accounts"],
         "subscriptions": acc["subscriptions"],
         "events": _events_frame(events, acc, start_day),
-        "tickets": _tickets_frame(tickets, acc["ids"], start_day),
+        "tickets": _tickets_frame(tickets, acc["ids"], start_day, np.random.default_rng([seed, 2])),
         "surveys": _surveys_frame(surveys, acc["ids"], start_day),
         "ground_truth": acc["ground_truth"],
     }
@@ -705,7 +705,7 @@ def _events_frame(parts: list[dict], acc, start_day) -> pd.DataFrame:
     )
 
 
-def _tickets_frame(parts: list[dict], ids, start_day) -> pd.DataFrame:
+def _tickets_frame(parts: list[dict], ids, start_day, rng) -> pd.DataFrame:
     acct = _cat(parts, "acct")
     created = _cat(parts, "created")
     horizon = _cat(parts, "horizon")
@@ -718,6 +718,11 @@ def _tickets_frame(parts: list[dict], ids, start_day) -> pd.DataFrame:
     first_at[first >= horizon] = np.datetime64("NaT")
     resolved_at = _to_time(start_day, 0, resolved)
     resolved_at[open_] = np.datetime64("NaT")
+    # CSAT 1-5 on 40% of resolved tickets, lower when resolution was slow (own random stream,
+    # so the other tables are the same as without it)
+    slow_days = (resolved - created) / 86_400
+    csat = np.clip(np.round(4.6 - 0.25 * slow_days + rng.normal(0, 0.8, acct.size)), 1, 5)
+    csat[open_ | (rng.random(acct.size) >= 0.4)] = np.nan
     return pd.DataFrame(
         {
             "ticket_id": _ids("T", acct.size, max(6, len(str(acct.size)))),
@@ -730,6 +735,7 @@ def _tickets_frame(parts: list[dict], ids, start_day) -> pd.DataFrame:
             "subject": _cat(parts, "subject")[order],
             "text": _cat(parts, "text")[order],
             "escalated": _cat(parts, "escalated")[order],
+            "csat": csat,
         }
     )
 

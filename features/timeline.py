@@ -33,7 +33,9 @@ def observation_end(tables: Tables) -> pd.Timestamp:
     candidates = [tables.subscriptions["start_date"].max()]
     for name in ("events", "tickets", "surveys"):
         frame = tables.get(name)
-        if frame is not None and len(frame):
+        if name == "events" and frame is not None and not isinstance(frame, pd.DataFrame):
+            candidates.append(frame.time_range()[1])  # events left on disk (EventFiles)
+        elif frame is not None and len(frame):
             candidates.append(frame[_time_column(name)].max())
     return pd.Timestamp(max(c for c in candidates if pd.notna(c)))
 
@@ -45,7 +47,11 @@ def observation_start(tables: Tables) -> pd.Timestamp:
     make every account look idle.
     """
     events = tables.events
-    if events is not None and len(events):
+    if events is not None and not isinstance(events, pd.DataFrame):
+        first = events.time_range()[0]  # events left on disk (EventFiles)
+        if pd.notna(first):
+            return pd.Timestamp(first)
+    elif events is not None and len(events):
         return pd.Timestamp(events["timestamp"].min())
     return pd.Timestamp(tables.subscriptions["start_date"].min())
 

@@ -50,8 +50,17 @@ class ContractError(ValueError):
 
 
 def as_id(series: pd.Series) -> pd.Series:
-    """Ids as strings: integral floats lose their ``.0``, blanks become missing."""
+    """Ids as strings: integral floats lose their ``.0``, blanks become missing.
+
+    A categorical column stays categorical (its categories converted), so 100M-row event tables
+    keep their ids as small integer codes.
+    """
     s = series
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        labels = as_id(pd.Series(s.cat.categories))
+        if labels.notna().all() and labels.is_unique:
+            return s.cat.rename_categories(labels.tolist())
+        return as_id(s.astype("object"))
     if pd.api.types.is_float_dtype(s.dtype):
         values = s.to_numpy(dtype="float64", na_value=np.nan)
         finite = values[~np.isnan(values)]
@@ -230,15 +239,14 @@ def _check(
         # Cross-column rules.
         if name == "subscriptions" and {"start_date", "end_date"} <= set(frame.columns):
             start, end = parsed[(name, "start_date")], parsed[(name, "end_date")]
-            bad = (end <= start).fillna(False)
+            # A term ending the day it starts covers no day and is harmless; only end < start is.
+            bad = (end < start).fillna(False)
             if bad.any():
                 add(
                     name,
                     "end_date",
                     f"{_plural(int(bad.sum()), 'row')} "
-                    + _verb(
-                        int(bad.sum()), "ends on or before it starts", "end on or before they start"
-                    ),
+                    + _verb(int(bad.sum()), "ends before it starts", "end before they start"),
                     _example(frame, spec, bad, ["start_date", "end_date"]),
                 )
         if name == "tickets" and {"created_at", "resolved_at"} <= set(frame.columns):

@@ -38,25 +38,50 @@ class Calibrator:
         raise ValueError(f"unknown calibrator kind {self.kind!r}")
 
 
+class MissingFeaturesError(ValueError):
+    """The data lacks columns the model was trained on; ``missing`` names them all."""
+
+    def __init__(self, missing: list[str]) -> None:
+        self.missing = list(missing)
+        shown = ", ".join(self.missing[:10]) + (" ..." if len(self.missing) > 10 else "")
+        super().__init__(
+            f"the model expects {len(self.missing)} feature(s) the data does not have: {shown}. "
+            "Score with data that has the tables and columns the model was trained on, "
+            "or retrain on this data."
+        )
+
+
+def missing_features(columns, features: list[str]) -> list[str]:
+    """Model features absent from ``columns``, in model order."""
+    present = set(columns)
+    return [name for name in features if name not in present]
+
+
+def category_values(column: pd.Series, levels: list[str]) -> pd.Categorical:
+    """A column as the training categories: values compared as text, unknown levels become NaN."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and list(column.cat.categories) == levels:
+        return column.array
+    if not pd.api.types.is_string_dtype(column):
+        text = column.astype(str).where(column.notna())
+    else:
+        text = column
+    return pd.Categorical(text.where(text.isin(levels)), categories=levels)
+
+
 def prepare_input(
     frame: pd.DataFrame, features: list[str], categories: dict[str, list[str]]
 ) -> pd.DataFrame:
     """Columns in model order: categoricals with the training levels, the rest as floats."""
-    missing = [c for c in features if c not in frame.columns]
+    missing = missing_features(frame.columns, features)
     if missing:
-        raise ValueError(
-            f"the model expects {len(missing)} feature(s) the data does not have: "
-            f"{', '.join(missing[:10])}. Score with data that has the tables and columns "
-            "the model was trained on, or retrain on this data."
-        )
+        raise MissingFeaturesError(missing)
     out = {}
     for name in features:
         column = frame[name]
         if name in categories:
-            levels = categories[name]
-            values = column.astype("object").where(column.notna(), None)
-            values = values.map(lambda v: None if v is None else str(v))
-            out[name] = pd.Categorical(values, categories=levels)
+            out[name] = category_values(column, categories[name])
+        elif column.dtype == np.float64:
+            out[name] = column
         else:
             out[name] = pd.to_numeric(column, errors="coerce").astype(float)
     return pd.DataFrame(out, index=frame.index)

@@ -1,39 +1,66 @@
-"""The scoring job: registered models + raw tables -> scores, drivers in words, SHAP explanations."""
+"""The scoring job: registered models + raw tables -> scores, drivers in words, SHAP explanations.
+
+Scoring runs in chunks of accounts and writes each chunk as it goes (``OutputWriter``), so memory
+is bounded by the chunk size, not by the number of accounts. Everything lands in a staging folder
+first and is moved into place only when the whole run has succeeded.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import mlflow
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 from mlflow.tracking import MlflowClient
 
 from features.builders import FAMILIES, feature_family
 from features.contract import Tables
 from features.matrix import build_features
 from features.timeline import observation_end
-from serving.model import HealthModel
-from serving.sentences import driver_sentence
+from serving.model import HealthModel, MissingFeaturesError, missing_features
+from serving.sentences import sentences_for
 
 # When the term ends says when an account *can* leave, not why it would: these features stay in the
 # explanations and points but are not offered as reasons. The due date is its own column instead.
 TIMING_FEATURES = frozenset({"days_to_term_end", "term_length_days"})
 
 CHAMPION_URIS = {"churn": "models:/churn@champion", "renewal": "models:/renewal@champion"}
+BANDS = ("green", "yellow", "red")
+SCORES, EXPLANATIONS, MANIFEST = "scores", "explanations", "scoring.json"
 
 
 @dataclass(frozen=True)
 class ScoreConfig:
-    """Band thresholds on the 0-100 health score, and how many drivers to write."""
+    """Band thresholds on the 0-100 health score, drivers to write, and the chunk size.
 
-    green_from: int = 70
-    red_below: int = 40
+    Health 90 is a 10% chance of churning within the horizon, about twice the demo's base rate;
+    below 75 (25%, four to five times the base rate) an account needs a plan now. Fixed numbers
+    on the score, rather than ones relative to a base rate, mean the same account in the same state
+    keeps its band when the model or the customer mix changes.
+    """
+
+    green_from: int = 90
+    red_below: int = 75
     top_drivers: int = 3
+    chunk_rows: int = 50_000
+    explain: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.red_below <= self.green_from <= 101:
+            raise ValueError(
+                f"bands need 0 <= red_below ({self.red_below}) <= green_from ({self.green_from})"
+            )
 
 
 @dataclass
@@ -88,53 +115,90 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
+def family_points(points: np.ndarray, features: list[str]) -> dict[str, np.ndarray]:
+    """Health points per family (usage, adoption, ...): the per-feature points summed."""
+    families = np.array([feature_family(f) for f in features])
+    return {family: points[:, families == family].sum(axis=1) for family in FAMILIES}
+
+
 def score_features(
     frame: pd.DataFrame,
     churn: LoadedModel,
     renewal: LoadedModel | None,
     config: ScoreConfig = ScoreConfig(),
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Scores and long-format explanations for a feature frame (one row per account)."""
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Scores and long-format explanations for a feature frame (one row per account).
+
+    With ``config.explain`` off, only probabilities, score and band are computed (no SHAP), and
+    the explanations are None.
+    """
     model = churn.model
-    p_churn = model.probability(frame)
-    contributions, base = model.contributions(frame)
-    points, base_score = health_points(contributions, base, model)
-    health = np.rint(100 * (1 - p_churn)).astype(int)
-    scores = pd.DataFrame(
+    prepared = model.prepare(frame)
+    p_churn = model.calibrator(model.booster.predict(prepared))
+    scores = probability_scores(frame, p_churn, renewal_probability(frame, renewal), config)
+    explanations = None
+    if config.explain:
+        raw = model.booster.predict(prepared, pred_contrib=True)
+        contributions, base = raw[:, :-1], raw[:, -1]
+        points, base_score = health_points(contributions, base, model)
+        scores["base_score"] = base_score
+        for family, values in family_points(points, model.features).items():
+            scores[f"points_{family}"] = values
+        for name, values in drivers(
+            frame, contributions, model.features, config.top_drivers
+        ).items():
+            scores[name] = values
+        explanations = long_explanations(
+            frame, contributions, points, model.features, model.categories
+        )
+    scores["churn_model_version"] = model_versions(churn, len(scores))
+    scores["renewal_model_version"] = model_versions(renewal, len(scores))
+    return scores, explanations
+
+
+def probability_scores(
+    frame: pd.DataFrame, p_churn: np.ndarray, p_renewal: np.ndarray, config: ScoreConfig
+) -> pd.DataFrame:
+    """The columns every engine writes: probabilities, health score, band, due date, ARR at risk."""
+    health = np.rint(100 * (1 - np.asarray(p_churn))).astype(int)
+    return pd.DataFrame(
         {
             "account_id": frame["account_id"].to_numpy(),
             "as_of": frame["as_of"].to_numpy(),
             "churn_probability": p_churn,
-            "renewal_probability": renewal_probability(frame, renewal),
+            "renewal_probability": p_renewal,
             "health_score": health,
             "band": band(health, config),
+            "renewal_due_in_days": numeric_column(frame, "days_to_term_end"),
+            "arr_at_risk": p_churn * 12 * numeric_column(frame, "mrr"),
         }
     )
-    if "days_to_term_end" in frame:
-        scores["renewal_due_in_days"] = pd.to_numeric(frame["days_to_term_end"]).to_numpy()
-    if "mrr" in frame:
-        scores["arr_at_risk"] = (
-            p_churn * pd.to_numeric(frame["mrr"], errors="coerce").to_numpy() * 12
-        )
-    families = np.array([feature_family(f) for f in model.features])
-    scores["base_score"] = base_score
-    for family in FAMILIES:
-        scores[f"points_{family}"] = points[:, families == family].sum(axis=1)
-    scores = scores.join(drivers(frame, contributions, model.features, config.top_drivers))
-    scores["churn_model_version"] = churn.version
-    scores["renewal_model_version"] = renewal.version if renewal else None
-    explanations = long_explanations(frame, contributions, points, model.features)
-    return scores, explanations
+
+
+def model_versions(loaded: LoadedModel | None, rows: int) -> pd.Series:
+    return pd.Series(loaded.version if loaded else None, index=range(rows), dtype="str")
+
+
+def renewal_due(frame: pd.DataFrame, renewal: LoadedModel | None) -> np.ndarray:
+    """Accounts whose term ends inside the renewal model's window (the only ones it scores)."""
+    if renewal is None or "days_to_term_end" not in frame:
+        return np.zeros(len(frame), dtype=bool)
+    window = renewal.model.meta.get("renewal_window_days", 120)
+    days = pd.to_numeric(frame["days_to_term_end"], errors="coerce").to_numpy()
+    return (days >= 0) & (days <= window)
+
+
+def numeric_column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as floats, all NaN where the data has no such column (no revenue, no term end)."""
+    if name not in frame:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
 
 
 def renewal_probability(frame: pd.DataFrame, renewal: LoadedModel | None) -> np.ndarray:
     """Renewal probability only for accounts whose term ends inside the model's renewal window."""
     out = np.full(len(frame), np.nan)
-    if renewal is None or "days_to_term_end" not in frame:
-        return out
-    window = renewal.model.meta.get("renewal_window_days", 120)
-    days = pd.to_numeric(frame["days_to_term_end"], errors="coerce").to_numpy()
-    due = (days >= 0) & (days <= window)
+    due = renewal_due(frame, renewal)
     if due.any():
         out[due] = renewal.model.probability(frame[due])
     return out
@@ -142,79 +206,329 @@ def renewal_probability(frame: pd.DataFrame, renewal: LoadedModel | None) -> np.
 
 def drivers(
     frame: pd.DataFrame, contributions: np.ndarray, features: list[str], top: int
-) -> pd.DataFrame:
-    """Top risk drivers (raise churn most) and the top protective driver, in words."""
+) -> dict[str, np.ndarray]:
+    """Top risk drivers (raise churn most) and the top protective driver, in words.
+
+    Columns ``risk_driver_k`` / ``risk_feature_k`` (k = 1..top) and ``protective_driver`` /
+    ``protective_feature``; empty where no feature pushes that way.
+    """
+    names = np.array(features, dtype=object)
     reasons = contributions.copy()
-    timing = [j for j, name in enumerate(features) if name in TIMING_FEATURES]
-    reasons[:, timing] = 0.0
+    reasons[:, [j for j, name in enumerate(features) if name in TIMING_FEATURES]] = 0.0
     order = np.argsort(-reasons, axis=1, kind="stable")
-    contributions = reasons
-    rows = []
-    for i, (_, row) in enumerate(frame.iterrows()):
-        record = {}
-        for k in range(top):
-            j = order[i, k]
-            if contributions[i, j] > 0:
-                record[f"risk_driver_{k + 1}"] = driver_sentence(features[j], row)
-                record[f"risk_feature_{k + 1}"] = features[j]
-        j = order[i, -1]
-        if contributions[i, j] < 0:
-            record["protective_driver"] = driver_sentence(features[j], row)
-            record["protective_feature"] = features[j]
-        rows.append(record)
-    columns = [c for k in range(top) for c in (f"risk_driver_{k + 1}", f"risk_feature_{k + 1}")]
-    columns += ["protective_driver", "protective_feature"]
-    return pd.DataFrame(rows, index=frame.index, columns=columns)
+    rows = np.arange(len(frame))
+    out: dict[str, np.ndarray] = {}
+    picks = [
+        (f"risk_driver_{k + 1}", f"risk_feature_{k + 1}", order[:, k], 1.0)
+        for k in range(min(top, len(features)))
+    ]
+    picks.append(("protective_driver", "protective_feature", order[:, -1], -1.0))
+    for driver, feature, column, sign in picks:
+        chosen = np.where(sign * reasons[rows, column] > 0, names[column], None)
+        out[driver] = sentences_for(chosen, frame)
+        out[feature] = chosen
+    return {name: pd.array(values, dtype="str") for name, values in out.items()}
 
 
 def long_explanations(
-    frame: pd.DataFrame, contributions: np.ndarray, points: np.ndarray, features: list[str]
+    frame: pd.DataFrame,
+    contributions: np.ndarray,
+    points: np.ndarray,
+    features: list[str],
+    categories: dict[str, list[str]] | None = None,
 ) -> pd.DataFrame:
-    """One row per account and feature: value, SHAP value (log-odds of churn), points, family."""
+    """One row per account and feature: value, SHAP value (log-odds of churn), points, family.
+
+    ``value`` is the number the model saw (NaN for a categorical); ``category`` is a categorical
+    feature's level. Feature and family are dictionary-encoded, so a million accounts stay small.
+    """
+    categories = categories or {}
     n, f = contributions.shape
-    values = frame[features].astype("object").to_numpy()
+    numeric = np.full((n, f), np.nan)
+    text = np.full((n, f), None, dtype=object)
+    for j, name in enumerate(features):
+        column = frame[name]
+        if name in categories or not (
+            pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
+        ):
+            text[:, j] = column.astype(object).where(column.notna(), None).to_numpy()
+        else:
+            numeric[:, j] = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    codes = np.tile(np.arange(f), n)
+    families = [feature_family(x) for x in features]
     return pd.DataFrame(
         {
             "account_id": np.repeat(frame["account_id"].to_numpy(), f),
             "as_of": np.repeat(frame["as_of"].to_numpy(), f),
-            "feature": np.tile(features, n),
-            "family": np.tile([feature_family(x) for x in features], n),
-            "value": pd.Series(values.reshape(-1)).astype(str).to_numpy(),
+            "feature": pd.Categorical.from_codes(codes, categories=features),
+            "family": pd.Categorical(np.array(families)[codes], categories=list(FAMILIES)),
+            "value": numeric.reshape(-1),
+            "category": pd.array(text.reshape(-1), dtype="str"),
             "shap_value": contributions.reshape(-1),
             "health_points": points.reshape(-1),
         }
     )
 
 
+# ----- score changes ----------------------------------------------------------------------------
+
+CHANGE_PARTS = (*FAMILIES, "model")
+
+
+def load_previous(path: Path, as_of: pd.Timestamp) -> pd.DataFrame | None:
+    """A previous run's scores (a folder or its scores.parquet) if they are from an earlier date."""
+    path = Path(path)
+    file = path / f"{SCORES}.parquet" if path.is_dir() else path
+    if not file.exists():
+        return None
+    available = set(pq.read_schema(file).names)
+    wanted = ["account_id", "as_of", "health_score", "base_score"]
+    wanted += [f"points_{family}" for family in FAMILIES]
+    previous = pd.read_parquet(file, columns=[c for c in wanted if c in available])
+    if previous.empty or pd.Timestamp(previous["as_of"].max()) >= as_of:
+        return None
+    return previous.set_index("account_id")
+
+
+def score_changes(scores: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    """Each account's change in health since the previous scores, and which families moved it.
+
+    ``change_<family>`` is the family's points now minus then; ``change_model`` is the move of the
+    base score (nonzero only when the model changed). Together they sum to the unrounded change.
+    """
+    before = previous.reindex(scores["account_id"].to_numpy())
+    since = pd.Timestamp(previous["as_of"].max()).date()
+    out = pd.DataFrame(index=scores.index)
+    out["previous_as_of"] = pd.Series(pd.Timestamp(since), index=scores.index)
+    out["health_change"] = scores["health_score"].to_numpy() - before["health_score"].to_numpy(
+        dtype=float
+    )
+    for family in FAMILIES:
+        now = scores.get(f"points_{family}")
+        then = before.get(f"points_{family}")
+        change = np.nan if now is None or then is None else now.to_numpy() - then.to_numpy()
+        out[f"change_{family}"] = change
+    if "base_score" in scores and "base_score" in before:
+        out["change_model"] = scores["base_score"].to_numpy() - before["base_score"].to_numpy()
+    else:
+        out["change_model"] = np.nan
+    out["change_summary"] = change_sentences(out, since)
+    return out
+
+
+def change_sentences(changes: pd.DataFrame, since) -> np.ndarray:
+    """'Down 12 points since 2025-11-30: usage -9, support -4', biggest movers first."""
+    total = changes["health_change"].to_numpy(dtype=float)
+    parts = changes[[f"change_{p}" for p in CHANGE_PARTS]].to_numpy(dtype=float)
+    order = np.argsort(-np.nan_to_num(np.abs(parts)), axis=1, kind="stable")
+    rows = np.arange(len(changes))
+    labels = np.array(["usage", "adoption", "sentiment", "support", "contract", "model update"])
+    movers = pd.Series("", index=changes.index, dtype=object)
+    for k in range(3):
+        value = np.rint(parts[rows, order[:, k]])
+        shown = np.abs(value) >= 1
+        text = pd.Series(labels[order[:, k]], index=changes.index, dtype=object) + " "
+        text = text + pd.Series(value, index=changes.index).map(lambda v: f"{v:+.0f}")
+        separator = "" if k == 0 else ", "
+        movers = movers + (separator + text).where(shown, "")
+    movers = movers.str.lstrip(", ")
+    direction = np.where(total > 0, "Up ", "Down ")
+    head = pd.Series(direction, index=changes.index, dtype=object)
+    head = head + pd.Series(np.abs(total), index=changes.index).map(lambda v: f"{v:.0f}")
+    head = head + np.where(np.abs(total) == 1, " point", " points") + f" since {since}"
+    out = head + pd.Series(np.where(movers != "", ": ", ""), index=changes.index) + movers
+    out = out.where(total != 0, f"Unchanged since {since}")
+    out = out.where(~np.isnan(total), f"New since {since}")
+    return pd.array(out.to_numpy(), dtype="str")
+
+
+# ----- writing ----------------------------------------------------------------------------------
+
+
+class OutputWriter:
+    """Writes scores (Parquet + CSV) and explanations (Parquet) chunk by chunk into a staging
+    folder, then moves every file into place only on ``commit``.
+
+    Use as a context manager: leaving it with an exception, or without ``commit``, deletes the
+    staging folder and leaves whatever was in ``out_dir`` before untouched.
+    """
+
+    def __init__(self, out_dir: Path, metadata: dict[str, str] | None = None) -> None:
+        self.out_dir = Path(out_dir)
+        self.metadata = {k.encode(): v.encode() for k, v in (metadata or {}).items()}
+        self.staging: Path | None = None
+        self._writers: dict[str, Any] = {}
+        self._schemas: dict[str, pa.Schema] = {}
+        self.rows: dict[str, int] = {}
+
+    def __enter__(self) -> OutputWriter:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.out_dir))
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._close()
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def write(self, name: str, frame: pd.DataFrame) -> None:
+        """Append a chunk to output ``name`` (every chunk has the first chunk's columns)."""
+        table = self._table(name, frame)
+        if name not in self._writers:
+            self._writers[name] = pq.ParquetWriter(self.staging / f"{name}.parquet", table.schema)
+            if name == SCORES:
+                self._writers[f"{name}.csv"] = pacsv.CSVWriter(
+                    self.staging / f"{name}.csv", _csv_table(table).schema
+                )
+        self._writers[name].write_table(table)
+        if name == SCORES:
+            self._writers[f"{name}.csv"].write_table(_csv_table(table))
+        self.rows[name] = self.rows.get(name, 0) + len(frame)
+
+    def _table(self, name: str, frame: pd.DataFrame) -> pa.Table:
+        schema = self._schemas.get(name)
+        if schema is None:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            schema = pa.schema(
+                [f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
+            ).with_metadata({**(table.schema.metadata or {}), **self.metadata})
+            self._schemas[name] = schema
+        return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+
+    def _close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}
+
+    def commit(self, manifest: dict[str, Any] | None = None) -> dict[str, Path]:
+        """Finish every file and move them into ``out_dir``; the manifest goes last."""
+        self._close()
+        staged = sorted(p for p in self.staging.iterdir())
+        if manifest is not None:
+            path = self.staging / MANIFEST
+            path.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+            staged.append(path)
+        written = {}
+        for path in staged:
+            target = self.out_dir / path.name
+            os.replace(path, target)
+            written[path.name] = target
+        return written
+
+
+def _csv_table(table: pa.Table) -> pa.Table:
+    """The scores as a spreadsheet reads them: dates without a time of day."""
+    for i, column in enumerate(table.schema):
+        if pa.types.is_timestamp(column.type):
+            table = table.set_column(i, column.name, table.column(i).cast(pa.date32()))
+    return table
+
+
 def write_outputs(outputs: dict[str, pd.DataFrame], out_dir: Path) -> dict[str, Path]:
     """Stage every file, then move each into place: a failure leaves the previous outputs whole."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
-    try:
-        staged = {}
+    with OutputWriter(Path(out_dir)) as writer:
         for name, frame in outputs.items():
-            parquet = staging / f"{name}.parquet"
-            frame.to_parquet(parquet, index=False)
-            staged[f"{name}.parquet"] = parquet
-            if name == "scores":
-                csv = staging / f"{name}.csv"
-                frame.to_csv(csv, index=False)
-                staged[f"{name}.csv"] = csv
-        written = {}
-        for filename, path in staged.items():
-            os.replace(path, out_dir / filename)
-            written[filename] = out_dir / filename
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            writer.write(name, frame)
+        return writer.commit()
+
+
+# ----- the job ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Summary:
+    """Figures accumulated over chunks: band counts, mean score, ARR at risk, the riskiest rows."""
+
+    top_n: int = 20
+    accounts: int = 0
+    health_sum: float = 0.0
+    arr_at_risk: float = 0.0
+    bands: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BANDS, 0))
+    changed: int = 0
+    down_10: int = 0
+    top: pd.DataFrame | None = None
+
+    def add(self, scores: pd.DataFrame) -> None:
+        self.accounts += len(scores)
+        self.health_sum += float(scores["health_score"].sum())
+        self.arr_at_risk += float(np.nansum(scores["arr_at_risk"]))
+        for name, count in scores["band"].value_counts().items():
+            self.bands[str(name)] += int(count)
+        if "health_change" in scores:
+            self.changed += int(scores["health_change"].notna().sum())
+            self.down_10 += int((scores["health_change"] <= -10).sum())
+        riskiest = scores.nlargest(self.top_n, "churn_probability")
+        both = riskiest if self.top is None else pd.concat([self.top, riskiest])
+        self.top = both.nlargest(self.top_n, "churn_probability")
+
+    def metrics(self) -> dict[str, float]:
+        out = {
+            "accounts": float(self.accounts),
+            "mean_health_score": self.health_sum / max(self.accounts, 1),
+            "arr_at_risk": self.arr_at_risk,
+            **{f"band_{b}": float(self.bands[b]) for b in BANDS},
+        }
+        if self.changed:
+            out["accounts_down_10_points"] = float(self.down_10)
+        return out
 
 
 @dataclass
 class ScoreResult:
-    scores: pd.DataFrame
-    explanations: pd.DataFrame
+    summary: Summary
     files: dict[str, Path]
     run_id: str | None
+    manifest: dict[str, Any]
+
+    @property
+    def top(self) -> pd.DataFrame:
+        """The riskiest accounts (highest churn probability first)."""
+        return self.summary.top
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """Every account's scores, read back from the written file."""
+        return pd.read_parquet(self.files[f"{SCORES}.parquet"])
+
+    @property
+    def explanations(self) -> pd.DataFrame:
+        return pd.read_parquet(self.files[f"{EXPLANATIONS}.parquet"])
+
+
+def chunks(frame: pd.DataFrame, rows: int) -> Iterator[pd.DataFrame]:
+    """Consecutive slices of at most ``rows`` rows."""
+    for start in range(0, len(frame), max(rows, 1)):
+        yield frame.iloc[start : start + rows]
+
+
+def check_features(frame: pd.DataFrame, *models: LoadedModel | None) -> None:
+    """Fail before any work if a model expects features the data does not have."""
+    for loaded in models:
+        if loaded is not None:
+            missing = missing_features(frame.columns, loaded.model.features)
+            if missing:
+                raise MissingFeaturesError(missing)
+
+
+def score_frames(
+    frames: Iterator[pd.DataFrame],
+    churn: LoadedModel,
+    renewal: LoadedModel | None,
+    config: ScoreConfig,
+    writer: OutputWriter,
+    previous: pd.DataFrame | None = None,
+) -> Summary:
+    """Score, explain and write each chunk of feature rows; return the run's summary figures."""
+    summary = Summary()
+    for frame in frames:
+        scores, explanations = score_features(frame, churn, renewal, config)
+        if previous is not None:
+            scores = scores.join(score_changes(scores, previous))
+        writer.write(SCORES, scores)
+        if explanations is not None:
+            writer.write(EXPLANATIONS, explanations)
+        summary.add(scores)
+    return summary
 
 
 def score_job(
@@ -225,37 +539,88 @@ def score_job(
     renewal_uri: str | None = CHAMPION_URIS["renewal"],
     config: ScoreConfig = ScoreConfig(),
     log_run: bool = True,
+    previous: Path | None = None,
 ) -> ScoreResult:
-    """Compute features at ``as_of`` with the training code, score, explain, write, log."""
+    """Compute features at ``as_of`` with the training code, score, explain, write, log.
+
+    Score changes are computed against ``previous`` (a scoring folder) or, if not given, against
+    the scores already in ``out_dir`` when they are from an earlier date.
+    """
+    out_dir = Path(out_dir)
     as_of = pd.Timestamp(as_of) if as_of is not None else default_as_of(tables)
     churn = load_model(churn_uri)
     renewal = load_model(renewal_uri) if renewal_uri else None
     frame = build_features(tables, [as_of])
     if frame.empty:
         raise ValueError(f"no account is active on {as_of.date()}: nothing to score")
-    scores, explanations = score_features(frame, churn, renewal, config)
-    scores = scores.sort_values("churn_probability", ascending=False, kind="stable")
-    files = write_outputs({"scores": scores, "explanations": explanations}, Path(out_dir))
-    run_id = None
-    if log_run:
-        with mlflow.start_run(run_name=f"score-{as_of.date()}") as run:
-            mlflow.set_tags(
-                {
-                    "job": "score",
-                    "as_of": str(as_of.date()),
-                    "churn_model": f"{churn.uri} (v{churn.version})",
-                }
-            )
-            mlflow.log_params({f"band_{k}": v for k, v in asdict(config).items()})
-            counts = scores["band"].value_counts()
-            mlflow.log_metrics(
-                {
-                    "accounts": float(len(scores)),
-                    "mean_health_score": float(scores["health_score"].mean()),
-                    **{f"band_{b}": float(counts.get(b, 0)) for b in ("green", "yellow", "red")},
-                }
-            )
-            for path in files.values():
-                mlflow.log_artifact(str(path), "outputs")
-            run_id = run.info.run_id
-    return ScoreResult(scores, explanations, files, run_id)
+    check_features(frame, churn, renewal)
+    before = load_previous(previous if previous is not None else out_dir, as_of)
+    manifest = run_manifest(as_of, churn, renewal, config, before)
+    metadata = {"customer_health": json.dumps(manifest, default=str)}
+    with OutputWriter(out_dir, metadata) as writer:
+        summary = score_frames(
+            chunks(frame, config.chunk_rows), churn, renewal, config, writer, before
+        )
+        manifest["summary"] = summary.metrics()
+        files = writer.commit(manifest)
+    run_id = log_score_run(manifest, summary, files) if log_run else None
+    return ScoreResult(summary, files, run_id, manifest)
+
+
+def run_manifest(
+    as_of: pd.Timestamp,
+    churn: LoadedModel,
+    renewal: LoadedModel | None,
+    config: ScoreConfig,
+    previous: pd.DataFrame | None,
+) -> dict[str, Any]:
+    """What a set of outputs was made from: date, models, band thresholds, settings."""
+    return {
+        "as_of": str(as_of.date()),
+        "churn_model": {"uri": churn.uri, "version": churn.version},
+        "renewal_model": {"uri": renewal.uri, "version": renewal.version} if renewal else None,
+        "bands": {
+            "green": f"health_score >= {config.green_from}",
+            "yellow": f"{config.red_below} <= health_score < {config.green_from}",
+            "red": f"health_score < {config.red_below}",
+        },
+        "config": asdict(config),
+        "excluded_from_reasons": sorted(TIMING_FEATURES),
+        "previous_as_of": None
+        if previous is None
+        else str(pd.Timestamp(previous["as_of"].max()).date()),
+        "written_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+    }
+
+
+def log_score_run(manifest: dict[str, Any], summary: Summary, files: dict[str, Path]) -> str:
+    """One MLflow run per scoring: settings as params, summary figures as metrics, outputs."""
+    active = mlflow.active_run()
+    parent = os.environ.get("MLFLOW_RUN_ID") if active is None else None
+    start = (
+        mlflow.start_run(run_id=parent)
+        if parent
+        else mlflow.start_run(run_name=f"score-{manifest['as_of']}", nested=active is not None)
+    )
+    with start as run:
+        mlflow.set_tags(
+            {
+                "job": "score",
+                "as_of": manifest["as_of"],
+                "churn_model": f"{manifest['churn_model']['uri']} "
+                f"(v{manifest['churn_model']['version']})",
+            }
+        )
+        config = manifest["config"]
+        mlflow.log_params({f"score_{k}": v for k, v in config.items()})
+        mlflow.log_params(
+            {
+                "as_of": manifest["as_of"],
+                "previous_as_of": manifest["previous_as_of"] or "none",
+                "churn_model_version": manifest["churn_model"]["version"],
+            }
+        )
+        mlflow.log_metrics(summary.metrics())
+        for path in files.values():
+            mlflow.log_artifact(str(path), "outputs")
+        return run.info.run_id

@@ -1,153 +1,222 @@
-"""Plain-word sentences for drivers: what a customer-success manager reads next to a score."""
+"""Plain-word sentences for drivers: what a customer-success manager reads next to a score.
+
+Templates work on whole columns (a frame of the accounts whose driver is that feature), so a
+million accounts get their sentences without a Python loop over rows.
+"""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from features.builders import FEATURES
 
-Row = pd.Series
+Template = Callable[[pd.DataFrame], pd.Series]
 
 
-def _num(row: Row, name: str) -> float:
-    value = row.get(name, math.nan)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
+def _num(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name not in frame:
+        return pd.Series(np.nan, index=frame.index)
+    return pd.to_numeric(frame[name], errors="coerce").astype(float)
 
 
-def _change(row: Row, now: str, before: str, noun: str, window: str = "the last 30 days") -> str:
-    a, b = _num(row, now), _num(row, before)
-    if math.isnan(a) or math.isnan(b):
-        return f"{noun.capitalize()}: {a:,.0f} in {window}"
-    if a == b:
-        return f"{noun.capitalize()} held at {a:,.0f} over {window}"
-    verb = "fell" if a < b else "rose"
-    pct = f" ({(a - b) / b:+.0%})" if b > 0 else ""
-    return f"{noun.capitalize()} {verb} from {b:,.0f} to {a:,.0f} over {window}{pct}"
+def _fmt(values: pd.Series, spec: str) -> pd.Series:
+    """Each number formatted with ``spec``; NaN reads as a dash."""
+    return values.map(lambda v: "-" if v != v else format(v, spec)).astype(object)
 
 
-def _days_since(value: float, what: str) -> str:
-    if math.isnan(value):
-        return f"No {what} on record"
-    return f"Last {what} {value:,.0f} days ago"
+def _text(value: str, index: pd.Index) -> pd.Series:
+    return pd.Series(value, index=index, dtype=object)
 
 
-TEMPLATES: dict[str, Callable[[Row], str]] = {
-    "events_7d": lambda r: f"{_num(r, 'events_7d'):,.0f} product events in the last 7 days",
-    "events_30d": lambda r: _change(r, "events_30d", "events_prev_30d", "product usage (events)"),
-    "events_prev_30d": lambda r: _change(
-        r, "events_30d", "events_prev_30d", "product usage (events)"
+def _choose(condition, yes: str, no: str, index: pd.Index) -> pd.Series:
+    return pd.Series(np.where(condition, yes, no), index=index, dtype=object)
+
+
+def _change(now: str, before: str, noun: str, window: str = "the last 30 days") -> Template:
+    """'Active users fell from 42 to 19 over the last 30 days (-55%)'."""
+    noun = noun[0].upper() + noun[1:]
+
+    def sentence(frame: pd.DataFrame) -> pd.Series:
+        a, b = _num(frame, now), _num(frame, before)
+        a_text, b_text = _fmt(a, ",.0f"), _fmt(b, ",.0f")
+        pct = " (" + _fmt((a - b) / b.where(b > 0), "+.0%") + ")"
+        verb = _choose(a < b, " fell from ", " rose from ", frame.index)
+        out = noun + verb + b_text + " to " + a_text + " over " + window + pct.where(b > 0, "")
+        out = out.where(a != b, noun + " held at " + a_text + " over " + window)
+        return out.where(a.notna() & b.notna(), noun + ": " + a_text + " in " + window)
+
+    return sentence
+
+
+def _days_since(name: str, what: str) -> Template:
+    def sentence(frame: pd.DataFrame) -> pd.Series:
+        days = _num(frame, name)
+        out = "Last " + what + " " + _fmt(days, ",.0f") + " days ago"
+        return out.where(days.notna(), f"No {what} on record")
+
+    return sentence
+
+
+def _plain(name: str, before: str, spec: str, after: str, scale: float = 1.0) -> Template:
+    """'<before><value><after>' with the feature's value formatted by ``spec``."""
+    return lambda f: before + _fmt(_num(f, name) * scale, spec) + after
+
+
+def _sentiment(frame: pd.DataFrame) -> pd.Series:
+    mean = _num(frame, "sentiment_mean_90d")
+    mood = np.where(mean < -0.05, "negative", np.where(mean > 0.05, "positive", "neutral"))
+    return (
+        "Tickets and survey comments read "
+        + pd.Series(mood, index=frame.index, dtype=object)
+        + " over 90 days (sentiment "
+        + _fmt(mean, "+.2f")
+        + " on -1..1)"
+    )
+
+
+def _slope(frame: pd.DataFrame) -> pd.Series:
+    slope = _num(frame, "usage_slope_12w")
+    trend = _choose(slope < 0, "falling", "rising", frame.index)
+    return (
+        "Weekly usage is "
+        + trend
+        + " over the last 12 weeks ("
+        + _fmt(slope, "+.0%")
+        + " of the average per week)"
+    )
+
+
+def _price(frame: pd.DataFrame) -> pd.Series:
+    change = _num(frame, "mrr_change_pct")
+    verb = _choose(change > 0, "Price rose ", "Price fell ", frame.index)
+    out = verb + _fmt(change.abs(), ".0%") + " at the last renewal"
+    out = out.where(change != 0, "Price was unchanged at the last renewal")
+    return out.where(change.notna(), "First term: no earlier price to compare with")
+
+
+def _term(frame: pd.DataFrame) -> pd.Series:
+    days = _num(frame, "term_length_days")
+    out = "On a " + _fmt(days / 30.4, ".0f") + "-month term"
+    return out.where(~(days < 45), "On a monthly term")
+
+
+_EVENTS = _change("events_30d", "events_prev_30d", "product usage (events)")
+_USERS = _change("active_users_30d", "active_users_prev_30d", "active users")
+_TICKETS = _change("tickets_90d", "tickets_prev_90d", "support tickets", "the last 90 days")
+
+TEMPLATES: dict[str, Template] = {
+    "events_7d": _plain("events_7d", "", ",.0f", " product events in the last 7 days"),
+    "events_30d": _EVENTS,
+    "events_prev_30d": _EVENTS,
+    "events_change_30d": _EVENTS,
+    "events_90d": _plain("events_90d", "", ",.0f", " product events in the last 90 days"),
+    "active_days_30d": _plain("active_days_30d", "Active on ", ".0f", " of the last 30 days"),
+    "active_users_30d": _USERS,
+    "active_users_prev_30d": _USERS,
+    "active_users_change_30d": _USERS,
+    "events_per_seat_30d": _plain(
+        "events_per_seat_30d", "", ",.1f", " events per licensed seat in the last 30 days"
     ),
-    "events_change_30d": lambda r: _change(
-        r, "events_30d", "events_prev_30d", "product usage (events)"
+    "usage_slope_12w": _slope,
+    "days_since_last_event": _days_since("days_since_last_event", "product activity"),
+    "features_used_30d": _plain(
+        "features_used_30d", "Used ", ".0f", " product features in the last 30 days"
     ),
-    "events_90d": lambda r: f"{_num(r, 'events_90d'):,.0f} product events in the last 90 days",
-    "active_days_30d": lambda r: f"Active on {_num(r, 'active_days_30d'):.0f} of the last 30 days",
-    "active_users_30d": lambda r: _change(
-        r, "active_users_30d", "active_users_prev_30d", "active users"
+    "features_used_90d": _plain(
+        "features_used_90d", "Used ", ".0f", " product features in the last 90 days"
     ),
-    "active_users_prev_30d": lambda r: _change(
-        r, "active_users_30d", "active_users_prev_30d", "active users"
+    "catalogue_share_90d": _plain(
+        "catalogue_share_90d", "Uses ", ".0%", " of the product's features"
     ),
-    "active_users_change_30d": lambda r: _change(
-        r, "active_users_30d", "active_users_prev_30d", "active users"
+    "features_dropped_30d": _plain(
+        "features_dropped_30d", "Stopped using ", ".0f", " feature(s) in the last 30 days"
     ),
-    "events_per_seat_30d": lambda r: (
-        f"{_num(r, 'events_per_seat_30d'):,.1f} events per licensed seat in the last 30 days"
+    "seat_utilisation_30d": _plain(
+        "seat_utilisation_30d", "", ".0%", " of licensed seats were active in the last 30 days"
     ),
-    "usage_slope_12w": lambda r: (
-        f"Weekly usage is {'falling' if _num(r, 'usage_slope_12w') < 0 else 'rising'} over the "
-        f"last 12 weeks ({_num(r, 'usage_slope_12w'):+.0%} of the average per week)"
+    "days_since_first_event": _plain(
+        "days_since_first_event", "Using the product for ", ".0f", " months", 1 / 30.4
     ),
-    "days_since_last_event": lambda r: _days_since(
-        _num(r, "days_since_last_event"), "product activity"
+    "sentiment_mean_90d": _sentiment,
+    "sentiment_min_90d": _plain(
+        "sentiment_min_90d", "Most negative ticket or comment in 90 days scored ", "+.2f", ""
     ),
-    "features_used_30d": lambda r: (
-        f"Used {_num(r, 'features_used_30d'):.0f} product features in the last 30 days"
+    "negative_texts_90d": _plain(
+        "negative_texts_90d", "", ".0f", " negative tickets or comments in the last 90 days"
     ),
-    "features_used_90d": lambda r: (
-        f"Used {_num(r, 'features_used_90d'):.0f} product features in the last 90 days"
+    "latest_nps": _plain("latest_nps", "Latest NPS score is ", ".0f", " out of 10"),
+    "nps_change": _plain("nps_change", "NPS moved ", "+.0f", " points since the previous survey"),
+    "is_detractor": _plain("latest_nps", "Latest NPS (", ".0f", ") is a detractor score"),
+    "is_promoter": _plain("latest_nps", "Latest NPS (", ".0f", ") is a promoter score"),
+    "tickets_30d": _plain("tickets_30d", "", ".0f", " support tickets in the last 30 days"),
+    "tickets_90d": _TICKETS,
+    "tickets_prev_90d": _TICKETS,
+    "open_tickets": _plain("open_tickets", "", ".0f", " support tickets still open"),
+    "high_priority_share_90d": _plain(
+        "high_priority_share_90d", "", ".0%", " of tickets in 90 days were high priority"
     ),
-    "catalogue_share_90d": lambda r: (
-        f"Uses {_num(r, 'catalogue_share_90d'):.0%} of the product's features"
+    "mean_resolution_days_90d": _plain(
+        "mean_resolution_days_90d", "Tickets took ", ".1f", " days to resolve on average"
     ),
-    "features_dropped_30d": lambda r: (
-        f"Stopped using {_num(r, 'features_dropped_30d'):.0f} feature(s) in the last 30 days"
-    ),
-    "seat_utilisation_30d": lambda r: (
-        f"{_num(r, 'seat_utilisation_30d'):.0%} of licensed seats were active in the last 30 days"
-    ),
-    "days_since_first_event": lambda r: (
-        f"Using the product for {_num(r, 'days_since_first_event') / 30.4:.0f} months"
-    ),
-    "sentiment_mean_90d": lambda r: (
-        f"Tickets and survey comments read "
-        f"{'negative' if _num(r, 'sentiment_mean_90d') < -0.05 else 'positive' if _num(r, 'sentiment_mean_90d') > 0.05 else 'neutral'}"  # noqa: E501
-        f" over 90 days (sentiment {_num(r, 'sentiment_mean_90d'):+.2f} on -1..1)"
-    ),
-    "sentiment_min_90d": lambda r: (
-        f"Most negative ticket or comment in 90 days scored {_num(r, 'sentiment_min_90d'):+.2f}"
-    ),
-    "negative_texts_90d": lambda r: (
-        f"{_num(r, 'negative_texts_90d'):.0f} negative tickets or comments in the last 90 days"
-    ),
-    "latest_nps": lambda r: f"Latest NPS score is {_num(r, 'latest_nps'):.0f} out of 10",
-    "nps_change": lambda r: (
-        f"NPS moved {_num(r, 'nps_change'):+.0f} points since the previous survey"
-    ),
-    "is_detractor": lambda r: f"Latest NPS ({_num(r, 'latest_nps'):.0f}) is a detractor score",
-    "is_promoter": lambda r: f"Latest NPS ({_num(r, 'latest_nps'):.0f}) is a promoter score",
-    "tickets_30d": lambda r: f"{_num(r, 'tickets_30d'):.0f} support tickets in the last 30 days",
-    "tickets_90d": lambda r: _change(
-        r, "tickets_90d", "tickets_prev_90d", "support tickets", "the last 90 days"
-    ),
-    "tickets_prev_90d": lambda r: _change(
-        r, "tickets_90d", "tickets_prev_90d", "support tickets", "the last 90 days"
-    ),
-    "open_tickets": lambda r: f"{_num(r, 'open_tickets'):.0f} support tickets still open",
-    "high_priority_share_90d": lambda r: (
-        f"{_num(r, 'high_priority_share_90d'):.0%} of tickets in 90 days were high priority"
-    ),
-    "mean_resolution_days_90d": lambda r: (
-        f"Tickets took {_num(r, 'mean_resolution_days_90d'):.1f} days to resolve on average"
-    ),
-    "escalations_90d": lambda r: f"{_num(r, 'escalations_90d'):.0f} escalated tickets in 90 days",
-    "days_since_last_ticket": lambda r: _days_since(
-        _num(r, "days_since_last_ticket"), "support ticket"
-    ),
-    "tenure_days": lambda r: f"Customer for {_num(r, 'tenure_days') / 30.4:.0f} months",
-    "mrr": lambda r: f"Pays {_num(r, 'mrr'):,.0f} a month",
-    "mrr_change_pct": lambda r: (
-        f"Price {'rose' if _num(r, 'mrr_change_pct') > 0 else 'fell' if _num(r, 'mrr_change_pct') < 0 else 'was unchanged'}"  # noqa: E501
-        f" {abs(_num(r, 'mrr_change_pct')):.0%} at the last renewal"
-    ),
-    "days_to_term_end": lambda r: f"Renewal is due in {_num(r, 'days_to_term_end'):.0f} days",
-    "term_length_days": lambda r: (
-        "On a monthly term"
-        if _num(r, "term_length_days") < 45
-        else f"On a {_num(r, 'term_length_days') / 30.4:.0f}-month term"
-    ),
+    "escalations_90d": _plain("escalations_90d", "", ".0f", " escalated tickets in 90 days"),
+    "days_since_last_ticket": _days_since("days_since_last_ticket", "support ticket"),
+    "tenure_days": _plain("tenure_days", "Customer for ", ".0f", " months", 1 / 30.4),
+    "mrr": _plain("mrr", "Pays ", ",.0f", " a month"),
+    "mrr_change_pct": _price,
+    "days_to_term_end": _plain("days_to_term_end", "Renewal is due in ", ".0f", " days"),
+    "term_length_days": _term,
 }
 
 
-def driver_sentence(feature: str, row: Row) -> str:
-    """One sentence stating the fact behind a driver, with its numbers."""
-    template = TEMPLATES.get(feature)
-    value = row.get(feature)
+# Templates that word a missing value themselves ("No support ticket on record").
+SAYS_WHEN_MISSING = frozenset({"days_since_last_event", "days_since_last_ticket", "mrr_change_pct"})
+
+
+def feature_label(feature: str) -> str:
+    """The feature's phrase with a capital first letter ('Seats', 'Days as a customer')."""
     label = FEATURES[feature].label if feature in FEATURES else feature.replace("_", " ")
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return f"{label.capitalize()}: none on record"
-    if template is not None:
-        try:
-            return template(row)
-        except (TypeError, ValueError):
-            pass
-    if isinstance(value, float):
-        shown = f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
-        return f"{label.capitalize()}: {shown}"
-    return f"{label.capitalize()}: {value}"
+    return label[0].upper() + label[1:]
+
+
+def _generic(feature: str, frame: pd.DataFrame) -> pd.Series:
+    """'Plan: starter', 'Seats: 40': for static attributes and features without a template."""
+    column = frame[feature]
+    numbers = pd.to_numeric(column, errors="coerce") if not _is_text(column) else None
+    if numbers is None:
+        shown = column.astype(object).map(str)
+    else:
+        whole = numbers == np.round(numbers)
+        shown = _fmt(numbers, ",.0f").where(whole, _fmt(numbers, ",.2f"))
+    return feature_label(feature) + ": " + shown
+
+
+def _is_text(column: pd.Series) -> bool:
+    return not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column))
+
+
+def driver_sentences(feature: str, frame: pd.DataFrame) -> pd.Series:
+    """One sentence per row stating the fact behind ``feature`` as a driver, with its numbers."""
+    if feature not in frame:
+        return _text(f"{feature_label(feature)}: not in the data", frame.index)
+    template = TEMPLATES.get(feature)
+    out = template(frame) if template is not None else _generic(feature, frame)
+    if feature in SAYS_WHEN_MISSING:
+        return out
+    return out.where(frame[feature].notna(), f"{feature_label(feature)}: none on record")
+
+
+def sentences_for(features: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+    """Row i's sentence for feature ``features[i]`` (None where it is None)."""
+    out = np.full(len(frame), None, dtype=object)
+    for name in pd.unique(features[pd.notna(features)]):
+        rows = np.flatnonzero(features == name)
+        out[rows] = driver_sentences(name, frame.iloc[rows]).to_numpy()
+    return out
+
+
+def driver_sentence(feature: str, row: pd.Series) -> str:
+    """One account's sentence for one driver (a row of the feature frame)."""
+    return str(driver_sentences(feature, row.to_frame().T.infer_objects()).iloc[0])

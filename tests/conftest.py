@@ -31,11 +31,23 @@ def demo_tables(demo_tables_dir):
 def tracking(tmp_path, monkeypatch):
     """MLflow with a real SQLite backend in a temporary folder."""
     import mlflow
+    from mlflow.tracking import fluent
 
+    def forget_experiment():
+        # set_experiment() remembers the experiment in a module global and in the environment
+        # (MLFLOW_EXPERIMENT_ID); a later test's fresh store has no such experiment.
+        while mlflow.active_run() is not None:
+            mlflow.end_run()
+        fluent._active_experiment_id = None
+        os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
+        os.environ.pop("MLFLOW_RUN_ID", None)
+
+    forget_experiment()
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     from serving.tracking import configure_tracking
 
     configure_tracking(tmp_path)
     yield uri
+    forget_experiment()
     mlflow.set_tracking_uri("")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import mlflow
 import numpy as np
 import pandas as pd
@@ -49,6 +51,9 @@ def test_health_demo_end_to_end(tmp_path, tracking, capsys):
     assert set(explanations["account_id"]) == set(scores["account_id"])
     assert set(explanations["family"]) <= {"usage", "adoption", "sentiment", "support", "contract"}
     assert (out / "scores" / "scores.csv").exists()
+    manifest = json.loads((out / "scores" / "scoring.json").read_text())
+    assert manifest["bands"]["green"] == "health_score >= 90"
+    assert manifest["summary"]["accounts"] == len(scores)
 
 
 def test_cli_score_and_validate_on_generated_data(tmp_path, tracking, demo_tables_dir, capsys):

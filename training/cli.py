@@ -122,54 +122,64 @@ def cmd_features(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from serving.tracking import configure_tracking, ui_command
+    from training.fit import BoosterParams
     from training.train import TrainConfig, train_from_matrix, train_models
 
     console = _console()
     uri = configure_tracking(".")
     config = TrainConfig(
-        horizon_days=args.horizon_days, every_days=args.every_days, experiment=args.experiment
+        horizon_days=args.horizon_days,
+        every_days=args.every_days,
+        experiment=args.experiment,
+        model_kind=args.model_kind,
+        tune_trials=args.tune,
+        booster=BoosterParams(seed=args.seed),
     )
-    if args.table:
-        matrix = (
-            pd.read_parquet(args.table)
-            if args.table.endswith(".parquet")
-            else pd.read_csv(
-                args.table,
-                parse_dates=["as_of"] if "as_of" in pd.read_csv(args.table, nrows=0) else None,
-            )
-        )
-        results = train_from_matrix(
-            _as_matrix(matrix, args.label, args.id), config, labels=[args.label]
-        )
-    else:
-        if args.data is None:
-            console.print("[red]health train needs DATA or --table FILE --label COLUMN[/red]")
+    data, table = args.data or None, args.table or None  # MLflow passes "" for "not given"
+    if table:
+        if not args.label:
+            console.print("[red]--table needs --label COLUMN[/red]")
             return 2
-        tables = _load(args.data, console)
+        try:
+            matrix = _table_matrix(args)
+        except (ValueError, OSError) as error:
+            console.print(
+                f"[red]Cannot use {table} as a feature table:[/red] {error}", markup=False
+            )
+            return 2
+        with console.status(f"Training on {len(matrix):,} rows of {table}..."):
+            results = train_from_matrix(matrix, config, labels=[args.label])
+    elif data:
+        tables = _load(data, console)
         bar, update = _progress(console, "features")
         with bar:
             matrix, results = train_models(tables, config, progress=update)
+    else:
+        console.print("[red]health train needs DATA or --table FILE --label COLUMN[/red]")
+        return 2
     _print_training(console, results)
     console.print(f"MLflow: {uri}\nOpen the UI: [bold]{ui_command(uri)}[/bold]")
     return 0
 
 
-def _as_matrix(table: pd.DataFrame, label: str, id_column: str | None) -> pd.DataFrame:
-    """A ready feature table as a matrix: keys first, the label as given."""
-    if label not in table:
-        raise SystemExit(f"--label {label!r} is not a column of the table")
-    out = table.copy()
-    id_column = id_column or ("account_id" if "account_id" in out else None)
-    out["account_id"] = out.pop(id_column).astype(str) if id_column else range(len(out))
-    if "as_of" not in out:
-        out["as_of"] = pd.Timestamp("1970-01-01")
-    return out
+def _table_matrix(args: argparse.Namespace) -> pd.DataFrame:
+    """``--table FILE --label COLUMN [--id] [--positive] [--drop ...]`` as a training matrix."""
+    from training.table import feature_table_matrix, read_table
+
+    drop = [name.strip() for value in args.drop or [] for name in value.split(",") if name.strip()]
+    return feature_table_matrix(
+        read_table(args.table),
+        args.label,
+        id_column=args.id or None,
+        positive=args.positive or None,
+        drop=drop,
+    )
 
 
 def _print_training(console, results) -> None:
     from rich.table import Table
 
-    table = Table(title="Models (validated on later dates than they trained on)")
+    table = Table(title="Models (validated on later dates, or by K-fold for a flat table)")
     for column in ("model", "val ROC AUC", "baseline AUC", "Brier", "ECE", "version", "champion"):
         table.add_column(column)
     for r in results:
@@ -187,6 +197,7 @@ def _print_training(console, results) -> None:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from serving.model import MissingFeaturesError
     from serving.score import CHAMPION_URIS, ScoreConfig, score_job
     from serving.tracking import configure_tracking, use_experiment
 
@@ -195,17 +206,44 @@ def cmd_score(args: argparse.Namespace) -> int:
     if "MLFLOW_RUN_ID" not in os.environ:  # under ``mlflow run`` the project's run is used
         use_experiment(args.experiment)
     tables = _load(args.data, console)
-    config = ScoreConfig(green_from=args.green_from, red_below=args.red_below)
-    with console.status("Scoring and explaining..."):
-        result = score_job(
-            tables,
-            Path(args.out),
-            _as_of(args.as_of),
-            args.model or CHAMPION_URIS["churn"],
-            None if args.no_renewal else args.renewal_model or CHAMPION_URIS["renewal"],
-            config,
+    try:
+        config = ScoreConfig(
+            green_from=args.green_from,
+            red_below=args.red_below,
+            chunk_rows=args.chunk_rows,
+            explain=not args.no_explain and args.engine == "pandas",
         )
-    print_top_risk(console, result.scores, args.top)
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        return 2
+    churn_uri = args.model or CHAMPION_URIS["churn"]
+    renewal_uri = None if args.no_renewal else args.renewal_model or CHAMPION_URIS["renewal"]
+    previous = Path(args.previous) if args.previous else None
+    if args.engine == "spark":
+        from serving.spark import spark_score_job as job
+    else:
+        job = score_job
+    try:
+        with console.status("Scoring and explaining..."):
+            result = job(
+                tables,
+                Path(args.out),
+                _as_of(args.as_of),
+                churn_uri,
+                renewal_uri,
+                config,
+                previous=previous,
+            )
+    except MissingFeaturesError as error:
+        console.print(f"[red]Cannot score with {churn_uri}:[/red] {error}", markup=False)
+        return 2
+    summary = result.summary
+    print_top_risk(console, result.top, args.top, summary.bands, summary.accounts)
+    if result.manifest.get("previous_as_of"):
+        console.print(
+            f"Compared with the scores of {result.manifest['previous_as_of']}: "
+            f"{summary.down_10:,} account(s) fell 10 points or more."
+        )
     for path in result.files.values():
         console.print(f"  wrote {path}")
     return 0
@@ -215,37 +253,51 @@ def _as_of(value: str | None):
     return None if value in (None, "", "latest") else pd.Timestamp(value)
 
 
-def print_top_risk(console, scores: pd.DataFrame, top: int = 10) -> None:
-    """The accounts most at risk, with their score, band and first reason in words."""
+def print_top_risk(
+    console,
+    scores: pd.DataFrame,
+    top: int = 10,
+    bands: dict[str, int] | None = None,
+    accounts: int | None = None,
+) -> None:
+    """The accounts most at risk, with their score, band and first reason in words.
+
+    ``bands`` and ``accounts`` give the whole run's counts when ``scores`` holds only the riskiest.
+    """
     from rich.table import Table
 
-    counts = scores["band"].value_counts()
+    counts = bands if bands is not None else scores["band"].value_counts().to_dict()
+    accounts = len(scores) if accounts is None else accounts
     as_of = pd.Timestamp(scores["as_of"].iloc[0]).date()
     table = Table(
         title=f"Accounts most at risk as of {as_of} "
-        f"({len(scores):,} scored: {counts.get('red', 0)} red, "
+        f"({accounts:,} scored: {counts.get('red', 0)} red, "
         f"{counts.get('yellow', 0)} yellow, {counts.get('green', 0)} green)"
     )
-    for column, justify in (
-        ("account", "left"),
-        ("health", "right"),
-        ("band", "left"),
-        ("churn p", "right"),
-        ("ARR at risk", "right"),
-        ("top reason", "left"),
-    ):
+    changes = "health_change" in scores
+    columns = [("account", "left"), ("health", "right"), ("band", "left")]
+    columns += [("change", "right")] if changes else []
+    columns += [("churn p", "right"), ("ARR at risk", "right"), ("top reason", "left")]
+    for column, justify in columns:
         table.add_column(column, justify=justify)
     colours = {"red": "red", "yellow": "yellow", "green": "green"}
     for _, row in scores.nlargest(top, "churn_probability").iterrows():
         arr = row.get("arr_at_risk")
-        table.add_row(
+        cells = [
             str(row["account_id"]),
             str(row["health_score"]),
             f"[{colours[row['band']]}]{row['band']}[/]",
+        ]
+        if changes:
+            change = row["health_change"]
+            cells.append("new" if pd.isna(change) else f"{change:+.0f}")
+        reason = row.get("risk_driver_1")
+        cells += [
             f"{row['churn_probability']:.0%}",
             "" if pd.isna(arr) else f"{arr:,.0f}",
-            str(row.get("risk_driver_1") or ""),
-        )
+            "" if pd.isna(reason) else str(reason),
+        ]
+        table.add_row(*cells)
     console.print(table)
 
 
@@ -289,6 +341,63 @@ def cmd_demo(args: argparse.Namespace) -> int:
     console.print(f"Open the MLflow UI: [bold]{ui_command(uri)}[/bold]")
     console.print(f"Done in {time.perf_counter() - started:.0f}s.")
     return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from serving.score import ScoreConfig
+    from serving.tracking import configure_tracking, use_experiment
+    from training.backtest import BacktestConfig, run_backtest
+    from training.train import TrainConfig
+
+    console = _console()
+    configure_tracking(".")
+    if "MLFLOW_RUN_ID" not in os.environ:
+        use_experiment(args.experiment)
+    tables = _load(args.data, console)
+    config = BacktestConfig(
+        every_days=args.every_days,
+        lookback_days=args.lookback_days,
+        dates=tuple(args.date or ()),
+        train=TrainConfig(horizon_days=args.horizon_days, experiment=args.experiment),
+        score=ScoreConfig(**_given(green_from=args.green_from, red_below=args.red_below)),
+    )
+    started = time.perf_counter()
+    with console.status("Backtesting...") as status:
+        result = run_backtest(
+            tables, Path(args.out), config, progress=lambda text: status.update(text)
+        )
+    _print_backtest(console, result)
+    console.print(f"Report: [bold]{result.report}[/bold] (open it in a browser)")
+    console.print(f"MLflow run: {result.run_id}  ({time.perf_counter() - started:.0f}s)")
+    return 0
+
+
+def _given(**values):
+    """Only the options set on the command line, so the rest keep their dataclass defaults."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _print_backtest(console, result) -> None:
+    from rich.table import Table
+
+    m = result.summary.metrics
+    table = Table(title=f"Backtest over {int(m['backtest_dates'])} dates: outcome per band")
+    for column in ("band", "account-dates", "churned", "renewed (of due)"):
+        table.add_column(column, justify="right")
+    by_band = result.summary.by_band
+    for name, row in by_band.iterrows():
+        churn = "-" if pd.isna(row["churn_rate"]) else f"{row['churn_rate']:.1%}"
+        renew = "-" if pd.isna(row["renewal_rate"]) else f"{row['renewal_rate']:.1%}"
+        due = int(row["renewal_due"])
+        table.add_row(name, f"{int(row['accounts']):,}", churn, f"{renew} of {due:,}")
+    console.print(table)
+    lift = "n/a" if pd.isna(m["red_lift"]) else f"{m['red_lift']:.1f}x"
+    warning = "n/a" if pd.isna(m["median_warning_days"]) else f"{m['median_warning_days']:.0f}"
+    console.print(
+        f"Base churn rate {m['base_churn_rate']:.1%}; red lift {lift}; red caught "
+        f"{int(m['churns_caught_by_red'])} of {int(m['churns'])} churns, median warning "
+        f"{warning} days."
+    )
 
 
 # ----- parser ---------------------------------------------------------------------------------
@@ -388,9 +497,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon-days", type=_whole, default=90, help="churn horizon in days")
     p.add_argument("--every-days", type=_whole, default=30, help="spacing of the as-of grid")
     p.add_argument("--experiment", default="customer-health", help="MLflow experiment name")
-    p.add_argument("--table", help="train from a ready feature table (Parquet/CSV) instead")
-    p.add_argument("--label", help="with --table: the label column (0/1)")
-    p.add_argument("--id", help="with --table: the id column")
+    p.add_argument(
+        "--model-kind",
+        choices=["lightgbm", "logistic"],
+        default="lightgbm",
+        help="the model the run packages: lightgbm is registered behind the champion gate; "
+        "logistic logs the baseline as the run's model for comparison, unregistered (scoring "
+        "explains with TreeSHAP, which needs LightGBM). Both are always fitted and measured.",
+    )
+    p.add_argument(
+        "--tune",
+        type=_whole,
+        default=0,
+        metavar="N",
+        help="Optuna trials of LightGBM settings, scored inside the training period "
+        "(nested MLflow runs); 0 keeps the defaults",
+    )
+    p.add_argument("--seed", type=_whole, default=0, help="seed of every random choice")
+    p.add_argument(
+        "--table",
+        help="train from a ready feature table (Parquet/CSV) instead: one row per account, or "
+        "per account and as_of date; with one date only, validation is stratified 5-fold",
+    )
+    p.add_argument("--label", help="with --table: the label column")
+    p.add_argument(
+        "--positive",
+        metavar="VALUE",
+        help="with --table: the label value that means positive (e.g. 'Yes', 'Attrited "
+        "Customer'); by default 0/1, true/false or yes/no",
+    )
+    p.add_argument("--id", help="with --table: the id column (default account_id, else row number)")
+    p.add_argument(
+        "--drop",
+        action="append",
+        metavar="COLUMN",
+        help="with --table: a column not to use, e.g. one that leaks the label; repeat, or "
+        "separate with commas",
+    )
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser(
@@ -410,11 +553,58 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--renewal-model", help="renewal model URI (default: models:/renewal@champion)")
     p.add_argument("--no-renewal", action="store_true", help="skip the renewal model")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--green-from", type=_whole, default=70, help="health score from which green")
-    p.add_argument("--red-below", type=_whole, default=40, help="health score below which red")
+    p.add_argument("--green-from", type=_whole, default=90, help="health score from which green")
+    p.add_argument("--red-below", type=_whole, default=75, help="health score below which red")
+    p.add_argument(
+        "--previous",
+        metavar="DIR",
+        help="earlier scoring output to report changes against (default: the scores already in "
+        "--out, if from an earlier date)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("pandas", "spark"),
+        default="pandas",
+        help="pandas: stream on this machine, with explanations; spark: probabilities through "
+        "MLflow's Spark UDF (pip install 'customer-health[spark]'), without SHAP explanations",
+    )
+    p.add_argument("--no-explain", action="store_true", help="scores only, no SHAP (faster)")
+    p.add_argument("--chunk-rows", type=_whole, default=50_000, help="accounts scored at a time")
     p.add_argument("--experiment", default="customer-health", help="MLflow experiment name")
     p.add_argument("--top", type=_whole, default=10, help="at-risk accounts to print")
     p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser(
+        "backtest",
+        formatter_class=formatter,
+        epilog=EPILOG_DATA,
+        help="replay scoring at past dates and report how bands foretold churn",
+        description="At past as-of dates, train a churn model only on data settled before "
+        "each date, score every active account and compare with what happened next: accounts "
+        "and churn/renewal share per band, red's lift over the base rate, and how early red "
+        "showed before the churns it caught. Writes an HTML report and logs it to MLflow.",
+    )
+    p.add_argument("data", metavar="DATA")
+    p.add_argument("--out", default="backtest.html", metavar="FILE.html", help="report file")
+    p.add_argument("--every-days", type=_whole, default=60, help="spacing of backtest dates")
+    p.add_argument(
+        "--lookback-days", type=_whole, default=365, help="how far back the backtest dates go"
+    )
+    p.add_argument(
+        "--date",
+        action="append",
+        metavar="DATE",
+        help="an explicit backtest date, ISO; repeat for several (overrides the spacing)",
+    )
+    p.add_argument("--horizon-days", type=_whole, default=90, help="churn horizon in days")
+    p.add_argument(
+        "--green-from", type=_whole, help="health score from which green (default: scoring's)"
+    )
+    p.add_argument(
+        "--red-below", type=_whole, help="health score below which red (default: scoring's)"
+    )
+    p.add_argument("--experiment", default="customer-health", help="MLflow experiment name")
+    p.set_defaults(func=cmd_backtest)
     return parser
 
 

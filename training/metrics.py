@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 
+# Metrics that depend only on how rows are ordered, not on the probability values.
+RANKING_METRICS = ("roc_auc", "pr_auc", "top_decile_lift")
+
 
 def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
     """Mean gap between predicted and observed rates over equal-count bins, weighted by bin size."""

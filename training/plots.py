@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import precision_recall_curve, roc_curve
@@ -39,4 +40,69 @@ def validation_figure(y: np.ndarray, curves: dict[str, np.ndarray], title: str) 
     for ax in (roc, pr, cal, lift):
         ax.legend(loc="best")
     fig.suptitle(title)
+    return fig
+
+
+def shap_summary_figure(contributions: np.ndarray, values: pd.DataFrame, title: str):
+    """SHAP beeswarm: which features move the raw model's log-odds, and in which direction.
+
+    ``contributions`` are exact TreeSHAP values (LightGBM's ``pred_contrib``, identical to
+    ``shap.TreeExplainer`` on the booster); category colours are their level codes. Drawn with
+    shap on a pyplot figure: close it after logging.
+    """
+    import matplotlib.pyplot as plt
+    import shap
+
+    numeric = pd.DataFrame(
+        {
+            name: column.cat.codes.where(column.notna()).astype(float)
+            if isinstance(column.dtype, pd.CategoricalDtype)
+            else column.astype(float)
+            for name, column in values.items()
+        },
+        index=values.index,
+    )
+    figure = plt.figure()
+    shap.summary_plot(contributions, numeric, show=False, max_display=20, plot_size=(10, 8))
+    figure = plt.gcf()
+    figure.suptitle(title)
+    return figure
+
+
+def band_figure(y: np.ndarray, p: np.ndarray, config, title: str) -> Figure:
+    """Realised churn per health band (score = round(100 x (1 - p))) against what was predicted.
+
+    Bands are serving's (``serving.score.band`` and its ``ScoreConfig`` thresholds), so the chart
+    shows whether a red account really churns more than a yellow or a green one.
+    """
+    from serving.score import band
+
+    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
+    bands = band(np.rint(100 * (1 - p)), config)
+    names = ["red", "yellow", "green"]
+    counts = [int(np.sum(bands == b)) for b in names]
+    realised = [
+        float(y[bands == b].mean()) if n else 0.0 for b, n in zip(names, counts, strict=True)
+    ]
+    predicted = [
+        float(p[bands == b].mean()) if n else 0.0 for b, n in zip(names, counts, strict=True)
+    ]
+    fig = Figure(figsize=(7, 5), layout="constrained")
+    ax = fig.subplots()
+    x = np.arange(len(names))
+    ax.bar(x - 0.2, realised, width=0.4, color=["#d62728", "#e6b400", "#2ca02c"], label="realised")
+    ax.bar(x + 0.2, predicted, width=0.4, color="grey", alpha=0.6, label="predicted (mean)")
+    labels = [
+        f"{b}\n(health < {config.red_below})"
+        if b == "red"
+        else f"{b}\n(health >= {config.green_from})"
+        if b == "green"
+        else f"{b}\n({config.red_below}-{config.green_from - 1})"
+        for b in names
+    ]
+    ax.set_xticks(x, [f"{label}\n{n:,} rows" for label, n in zip(labels, counts, strict=True)])
+    for xi, rate in zip(x, realised, strict=True):
+        ax.annotate(f"{rate:.1%}", (xi - 0.2, rate), ha="center", va="bottom")
+    ax.set(ylabel="churn rate", title=title)
+    ax.legend(loc="best")
     return fig

@@ -11,11 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import lightgbm as lgb
 import mlflow
 import numpy as np
 import pandas as pd
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
+from sklearn.pipeline import Pipeline
 
 from features.contract import Tables
 from features.matrix import KEYS, LABELS, build_feature_matrix, feature_columns
@@ -29,11 +31,15 @@ from training.fit import (
     fit_baseline,
     fit_booster,
 )
-from training.metrics import classification_metrics
-from training.plots import validation_figure
-from training.split import Split, out_of_time_split
+from training.metrics import RANKING_METRICS, classification_metrics
+from training.plots import band_figure, shap_summary_figure, validation_figure
+from training.split import Split, validation_split
+from training.tune import Trial, tune_booster
 
 CHAMPION = "champion"
+CHALLENGER = "challenger"
+SHAP_SAMPLE = 500
+MODEL_KINDS = ("lightgbm", "logistic")
 TARGETS = {"churned": "churn", "renewed": "renewal"}
 
 
@@ -47,8 +53,15 @@ class TrainConfig:
     every_days: int = 30
     warmup_days: int = 90
     validation_dates: int = 3
+    folds: int = 5
+    model_kind: str = "lightgbm"
+    tune_trials: int = 0
     experiment: str = "customer-health"
     booster: BoosterParams = field(default_factory=BoosterParams)
+
+    def __post_init__(self) -> None:
+        if self.model_kind not in MODEL_KINDS:
+            raise ValueError(f"model_kind must be one of {MODEL_KINDS}, got {self.model_kind!r}")
 
     @property
     def labels(self) -> LabelConfig:
@@ -104,7 +117,11 @@ def flat_params(config: TrainConfig) -> dict[str, object]:
 
 @dataclass
 class FittedTarget:
-    """One target's fitted model and its out-of-time validation, before anything is logged."""
+    """One target's fitted model and its validation, before anything is logged.
+
+    ``calibrated_val`` and ``baseline_val`` are held-out probabilities for ``split.validation`` rows:
+    out of time, or out of fold for the K-fold fallback.
+    """
 
     label: str
     model: HealthModel
@@ -115,35 +132,87 @@ class FittedTarget:
     y_val: np.ndarray
     calibrated_val: np.ndarray
     baseline_val: np.ndarray
+    raw_val: np.ndarray | None = None
+    baseline: Pipeline | None = None
+    params: BoosterParams = field(default_factory=BoosterParams)
+    trials: list[Trial] = field(default_factory=list)
 
     @property
     def name(self) -> str:
         return TARGETS.get(self.label, self.label)
 
 
-def fit_target(matrix: pd.DataFrame, label: str, config: TrainConfig) -> FittedTarget:
-    """Fit LightGBM and the baseline on earlier dates, calibrate and measure on later ones.
+@dataclass
+class _Fitted:
+    """A booster and a baseline fitted on one set of training rows."""
 
+    booster: lgb.Booster
+    rounds: int
+    params: BoosterParams
+    trials: list[Trial]
+    baseline: Pipeline
+
+
+def _fit_models(
+    train: pd.DataFrame,
+    label: str,
+    features: list[str],
+    categories: dict[str, list[str]],
+    config: TrainConfig,
+) -> _Fitted:
+    """Tune (if asked) and early-stop LightGBM inside ``train``, and fit the baseline on it."""
+    gap = config.gap_days(label)
+    params, trials = config.booster, []
+    if config.tune_trials > 0:
+        params, trials = tune_booster(
+            train, label, features, categories, config.booster, config.tune_trials, gap
+        )
+    booster, rounds = fit_booster(train, label, features, categories, params, gap)
+    baseline = fit_baseline(train, label, features, categories)
+    return _Fitted(booster, rounds, params, trials, baseline)
+
+
+def _raw(booster: lgb.Booster, frame: pd.DataFrame, features, categories) -> np.ndarray:
+    return HealthModel(
+        booster.model_to_string(), features, categories, Calibrator("identity"), ""
+    ).raw_probability(frame)
+
+
+def _baseline_probability(baseline: Pipeline, frame: pd.DataFrame, features, categories):
+    return baseline.predict_proba(baseline_input(frame, features, categories))[:, 1]
+
+
+def fit_target(matrix: pd.DataFrame, label: str, config: TrainConfig) -> FittedTarget:
+    """Fit LightGBM and the baseline on training rows, calibrate and measure on held-out ones.
+
+    Out of time where the labelled rows span several as-of dates; stratified K-fold (out-of-fold
+    predictions, then one model refitted on every row) where there is a single date.
     Pure: no MLflow. The backtest and the tests call it directly.
     """
-    features = feature_columns(matrix)
-    split = out_of_time_split(matrix, label, config.gap_days(label), config.validation_dates)
+    features = [c for c in feature_columns(matrix) if c != label]
+    split = validation_split(
+        matrix,
+        label,
+        config.gap_days(label),
+        config.validation_dates,
+        config.folds,
+        config.booster.seed,
+    )
     train, val = split.train, split.validation
     categories = category_levels(train, features)
-    booster, rounds = fit_booster(train, label, features, categories, config.booster)
-    baseline = fit_baseline(train, label, features, categories)
-
+    final = _fit_models(train, label, features, categories, config)
     y_val = val[label].astype(int).to_numpy()
-    raw_model = HealthModel(
-        booster.model_to_string(), features, categories, Calibrator("identity"), label
-    )
-    raw_val = raw_model.raw_probability(val)
+    if split.is_out_of_time:
+        raw_val = _raw(final.booster, val, features, categories)
+        baseline_val = _baseline_probability(final.baseline, val, features, categories)
+        fold_rounds = [final.rounds]
+    else:
+        raw_val, baseline_val, fold_rounds = _out_of_fold(split, label, features, config)
     calibrator, calibrated_val, calibration_briers = cross_fitted_calibration(
         raw_val, y_val, seed=config.booster.seed
     )
-    baseline_val = baseline.predict_proba(baseline_input(val, features, categories))[:, 1]
     model = HealthModel(
-        booster.model_to_string(),
+        final.booster.model_to_string(),
         features,
         categories,
         calibrator,
@@ -151,23 +220,90 @@ def fit_target(matrix: pd.DataFrame, label: str, config: TrainConfig) -> FittedT
         meta={
             "horizon_days": config.horizon_days,
             "renewal_window_days": config.renewal_window_days,
+            "validation": split.scheme,
+            "train_end": str(split.train_dates[-1].date()),
+            "gap_days": split.gap_days,
             "validation_dates": [str(d.date()) for d in split.validation_dates],
         },
     )
     metrics = {
-        **classification_metrics(y_val, calibrated_val, "val_"),
+        **validation_metrics(y_val, raw_val, calibrated_val, calibrator.kind),
         **classification_metrics(y_val, baseline_val, "baseline_val_"),
         "val_roc_auc_uncalibrated": classification_metrics(y_val, raw_val)["val_roc_auc"],
-        "train_rows": float(len(train)),
-        "train_positives": float(train[label].sum()),
-        "val_rows": float(len(val)),
-        "val_positives": float(y_val.sum()),
-        "num_boost_round": float(rounds),
+        **split_counts(split, label),
+        "num_boost_round": float(final.rounds),
+        **(
+            {"fold_num_boost_round_mean": float(np.mean(fold_rounds))}
+            if len(fold_rounds) > 1
+            else {}
+        ),
         **{f"calibration_brier_{k}": v for k, v in calibration_briers.items()},
     }
     return FittedTarget(
-        label, model, split, features, categories, metrics, y_val, calibrated_val, baseline_val
+        label,
+        model,
+        split,
+        features,
+        categories,
+        metrics,
+        y_val,
+        calibrated_val,
+        baseline_val,
+        raw_val=raw_val,
+        baseline=final.baseline,
+        params=final.params,
+        trials=final.trials,
     )
+
+
+def _out_of_fold(
+    split: Split, label: str, features: list[str], config: TrainConfig
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """K-fold: each row's raw and baseline probability from models fitted without its fold.
+
+    Category levels, tuning and early stopping are redone inside every fold, so no held-out row
+    shapes the model that predicts it.
+    """
+    rows = split.validation
+    raw, baseline = np.empty(len(rows)), np.empty(len(rows))
+    rounds = []
+    for fold in np.unique(split.folds):
+        held = split.folds == fold
+        fold_train, fold_held = rows[~held], rows[held]
+        categories = category_levels(fold_train, features)
+        fitted = _fit_models(fold_train, label, features, categories, config)
+        raw[held] = _raw(fitted.booster, fold_held, features, categories)
+        baseline[held] = _baseline_probability(fitted.baseline, fold_held, features, categories)
+        rounds.append(fitted.rounds)
+    return raw, baseline, rounds
+
+
+def validation_metrics(
+    y: np.ndarray, raw: np.ndarray, calibrated: np.ndarray, calibrator_kind: str
+) -> dict[str, float]:
+    """DESIGN's ``val_`` metrics of the served (calibrated) model on held-out rows.
+
+    Probability metrics use the cross-fitted calibrated probabilities (no row is calibrated by a
+    map that saw it). A Platt or identity calibrator is strictly increasing, so the served model
+    ranks rows exactly as the booster does: ranking metrics then come from the raw scores, which
+    the booster never trained on, instead of from fold-to-fold calibration noise.
+    """
+    metrics = classification_metrics(y, calibrated, "val_")
+    if calibrator_kind in ("platt", "identity"):
+        ranking = classification_metrics(y, raw, "val_")
+        metrics.update({f"val_{k}": ranking[f"val_{k}"] for k in RANKING_METRICS})
+    return metrics
+
+
+def split_counts(split: Split, label: str) -> dict[str, float]:
+    """Rows, positives, accounts and as-of dates on each side of the split."""
+    counts = {}
+    for side, frame in (("train", split.train), ("val", split.validation)):
+        counts[f"{side}_rows"] = float(len(frame))
+        counts[f"{side}_positives"] = float(frame[label].sum())
+        counts[f"{side}_accounts"] = float(frame["account_id"].nunique())
+        counts[f"{side}_as_of_dates"] = float(frame["as_of"].nunique())
+    return counts
 
 
 def validation_predictions(fitted: FittedTarget) -> pd.DataFrame:
@@ -182,6 +318,20 @@ def validation_predictions(fitted: FittedTarget) -> pd.DataFrame:
             "baseline_probability": fitted.baseline_val,
         }
     )
+
+
+def validation_fingerprint(fitted: FittedTarget) -> str:
+    """Which rows and labels validated the model, and how: equal fingerprints, same window."""
+    val = fitted.split.validation
+    rows = pd.DataFrame(
+        {
+            "account_id": val["account_id"].astype(str).to_numpy(),
+            "as_of": val["as_of"].to_numpy(),
+            "label": fitted.y_val,
+            "fold": fitted.split.folds if fitted.split.folds is not None else 0,
+        }
+    )
+    return fingerprint(rows) + f"-{fitted.split.scheme}"
 
 
 def train_target(
@@ -203,61 +353,132 @@ def log_target(
     client: MlflowClient,
     nested: bool = False,
 ) -> ModelResult:
-    """One MLflow run: params, data fingerprint, metrics, plots, the pyfunc model, registration."""
+    """One MLflow run: params, data fingerprint, metrics, plots, the model, registration."""
     name, label, model, split = fitted.name, fitted.label, fitted.model, fitted.split
     features, categories, metrics = fitted.features, fitted.categories, fitted.metrics
-    val, y_val = split.validation, fitted.y_val
-    calibrated_val, baseline_val = fitted.calibrated_val, fitted.baseline_val
-    calibrator = model.calibrator
+    val = split.validation
     run_name = f"{name}-{pd.Timestamp.now(tz='UTC'):%Y%m%d-%H%M%S}"
     with mlflow.start_run(run_name=run_name, nested=nested) as run:
         mlflow.set_tags(
             {
                 "target": label,
                 "model_name": name,
-                "validation": "out-of-time",
-                "calibrator": calibrator.kind,
+                "model_kind": config.model_kind,
+                "validation": split.scheme,
+                "calibrator": model.calibrator.kind,
             }
         )
+        if not split.is_out_of_time:
+            mlflow.set_tag(
+                "validation_note",
+                f"one as-of date only (a flat table): no time to split on, so validated by "
+                f"{split.scheme} cross-validation grouped by account instead of out of time",
+            )
         mlflow.log_params(flat_params(config))
-        mlflow.log_params(
-            {
-                "data_fingerprint": fingerprint(matrix),
-                "train_period": f"{split.train_dates[0].date()}..{split.train_dates[-1].date()}",
-                "validation_period": f"{split.validation_dates[0].date()}.."
-                f"{split.validation_dates[-1].date()}",
-                "gap_days": split.gap_days,
-                "n_features": len(features),
-            }
-        )
+        mlflow.log_params(_run_params(fitted, matrix))
+        if fitted.params != config.booster:
+            mlflow.log_params(
+                {f"tuned_{k}": v for k, v in dataclasses.asdict(fitted.params).items()}
+            )
         mlflow.log_metrics(metrics)
+        _log_trials(fitted.trials, name)
         mlflow.log_dict({"features": features, "categories": categories}, "features.json")
         mlflow.log_table(validation_predictions(fitted), "validation/predictions.json")
-        mlflow.log_figure(
-            validation_figure(
-                y_val,
-                {"LightGBM (calibrated)": calibrated_val, "logistic baseline": baseline_val},
-                f"{name}: validation {split.validation_dates[0].date()} to "
-                f"{split.validation_dates[-1].date()}",
-            ),
-            "plots/validation.png",
-        )
+        _log_plots(fitted)
         example = val[features].head(5)
-        signature = infer_signature(
-            _signature_frame(example, categories), model.predict(None, example)
-        )
-        info = mlflow.pyfunc.log_model(
-            name="model",
-            python_model=model,
-            signature=signature,
-            input_example=_signature_frame(example, categories),
-            pip_requirements=_requirements(),
-        )
-        promoted, reason, version = register(
-            client, name, info.model_uri, run.info.run_id, metrics["val_roc_auc"], val, y_val
-        )
+        input_example = _signature_frame(example, categories)
+        if config.model_kind == "logistic":
+            info = mlflow.sklearn.log_model(
+                fitted.baseline,
+                name="model",
+                signature=infer_signature(
+                    baseline_input(example, features, categories),
+                    fitted.baseline.predict_proba(baseline_input(example, features, categories)),
+                ),
+                input_example=baseline_input(example, features, categories),
+                pyfunc_predict_fn="predict_proba",
+                skops_trusted_types=["numpy.dtype"],
+                pip_requirements=_requirements(),
+            )
+            promoted, version = False, None
+            reason = (
+                "model_kind=logistic: the logistic model is logged for comparison but not "
+                "registered, because scoring explains every account with TreeSHAP on the "
+                "LightGBM booster; train with model_kind=lightgbm to register"
+            )
+        else:
+            signature = infer_signature(input_example, model.predict(None, example))
+            info = mlflow.pyfunc.log_model(
+                name="model",
+                python_model=model,
+                signature=signature,
+                input_example=input_example,
+                pip_requirements=_requirements(),
+            )
+            promoted, reason, version = register(client, name, info.model_uri, fitted)
         mlflow.set_tags({"promoted": str(promoted).lower(), "promotion_reason": reason})
     return ModelResult(name, run.info.run_id, info.model_uri, version, promoted, reason, metrics)
+
+
+def _run_params(fitted: FittedTarget, matrix: pd.DataFrame) -> dict[str, object]:
+    split = fitted.split
+    return {
+        "data_fingerprint": fingerprint(matrix),
+        "validation_fingerprint": validation_fingerprint(fitted),
+        "validation": split.scheme,
+        "train_period": f"{split.train_dates[0].date()}..{split.train_dates[-1].date()}",
+        "validation_period": f"{split.validation_dates[0].date()}.."
+        f"{split.validation_dates[-1].date()}",
+        "gap_days": split.gap_days,
+        "n_features": len(fitted.features),
+    }
+
+
+def _log_trials(trials: list[Trial], name: str) -> None:
+    """One nested run per tuning trial, scored on the training period's inner split."""
+    best = max(trials, key=lambda t: (t.inner_roc_auc, -t.number), default=None)
+    for trial in trials:
+        with mlflow.start_run(run_name=f"{name}-trial-{trial.number}", nested=True):
+            mlflow.set_tags({"tuning_trial": str(trial.number), "best": str(trial is best)})
+            mlflow.log_params(dataclasses.asdict(trial.params))
+            mlflow.log_metrics({"inner_roc_auc": trial.inner_roc_auc, "rounds": trial.rounds})
+
+
+def _log_plots(fitted: FittedTarget) -> None:
+    """ROC/PR/calibration/lift against the baseline, SHAP summary, realised churn per band."""
+    import matplotlib.pyplot as plt
+
+    split, name = fitted.split, fitted.name
+    window = (
+        f"validation {split.validation_dates[0].date()} to {split.validation_dates[-1].date()}"
+        if split.is_out_of_time
+        else f"{split.scheme} out-of-fold predictions"
+    )
+    curves = {
+        "LightGBM (calibrated)": fitted.calibrated_val,
+        "logistic baseline": fitted.baseline_val,
+    }
+    mlflow.log_figure(
+        validation_figure(fitted.y_val, curves, f"{name}: {window}"), "plots/validation.png"
+    )
+    sample = split.validation.sample(
+        n=min(SHAP_SAMPLE, len(split.validation)), random_state=fitted.params.seed
+    ).sort_index()
+    contributions, _ = fitted.model.contributions(sample)
+    figure = shap_summary_figure(
+        contributions,
+        fitted.model.prepare(sample),
+        f"{name}: SHAP values (log-odds) on {len(sample)} validation rows",
+    )
+    mlflow.log_figure(figure, "plots/shap_summary.png")
+    plt.close(figure)
+    if fitted.label != "renewed":
+        from serving.score import ScoreConfig
+
+        mlflow.log_figure(
+            band_figure(fitted.y_val, fitted.calibrated_val, ScoreConfig(), f"{name}: {window}"),
+            "plots/health_bands.png",
+        )
 
 
 def _signature_frame(frame: pd.DataFrame, categories: dict[str, list[str]]) -> pd.DataFrame:
@@ -279,44 +500,80 @@ def _requirements() -> list[str]:
 
 
 def register(
-    client: MlflowClient,
-    name: str,
-    model_uri: str,
-    run_id: str,
-    val_auc: float,
-    val: pd.DataFrame,
-    y_val: np.ndarray,
+    client: MlflowClient, name: str, model_uri: str, fitted: FittedTarget
 ) -> tuple[bool, str, str | None]:
-    """Register the model; it takes ``@champion`` only if it beats the champion on this window."""
-    from sklearn.metrics import roc_auc_score
+    """Register the model; it takes ``@champion`` only if it beats the champion on this window.
 
+    Otherwise it takes ``@challenger`` and the reason says why it was not promoted.
+    """
     version = mlflow.register_model(model_uri, name).version
+    promoted, reason = champion_gate(client, name, fitted)
+    client.set_registered_model_alias(name, CHAMPION if promoted else CHALLENGER, version)
+    client.update_model_version(name, version, description=reason)
+    return promoted, reason, version
+
+
+def champion_gate(client: MlflowClient, name: str, fitted: FittedTarget) -> tuple[bool, str]:
+    """Whether the new model beats the current champion on the same validation window, and why.
+
+    The same window means either the champion was validated on exactly these rows and labels (its
+    logged ``val_roc_auc`` is then comparable), or, out of time, the champion's training labels
+    all settle before this window starts, so it can be scored on these rows without having seen
+    them. Anything else cannot be compared fairly and keeps the champion.
+    """
     try:
         current = client.get_model_version_by_alias(name, CHAMPION)
     except mlflow.exceptions.MlflowException:
-        current = None
-    if current is None:
-        promoted, reason = True, "no champion yet"
-    else:
-        champion = mlflow.pyfunc.load_model(f"models:/{name}@{CHAMPION}").unwrap_python_model()
-        try:
-            champion_auc = float(roc_auc_score(y_val, champion.probability(val)))
-        except ValueError as error:
-            promoted, reason = True, f"champion v{current.version} cannot score this data: {error}"
-        else:
-            mlflow.log_metric("champion_val_roc_auc", champion_auc)
-            promoted = val_auc >= champion_auc
-            verb = "beats" if promoted else "does not beat"
-            reason = (
-                f"val_roc_auc {val_auc:.4f} {verb} champion v{current.version}'s "
-                f"{champion_auc:.4f} on the same validation window"
-            )
-    if promoted:
-        client.set_registered_model_alias(name, CHAMPION, version)
-    else:
-        client.set_registered_model_alias(name, "challenger", version)
-    client.update_model_version(name, version, description=reason)
-    return promoted, reason, version
+        return True, "no champion yet"
+    new_auc = fitted.metrics["val_roc_auc"]
+    champion_auc, how = _champion_score(client, name, current, fitted)
+    if champion_auc is None:
+        return False, (
+            f"not promoted: champion v{current.version} {how}, so the two cannot be compared on "
+            f"the same validation window; champion kept (move the alias by hand to override)"
+        )
+    mlflow.log_metric("champion_val_roc_auc", champion_auc)
+    if new_auc > champion_auc:
+        return True, (
+            f"val_roc_auc {new_auc:.4f} beats champion v{current.version}'s {champion_auc:.4f} "
+            f"on the same validation window ({how})"
+        )
+    verb = "ties" if new_auc == champion_auc else "is below"
+    return False, (
+        f"not promoted: val_roc_auc {new_auc:.4f} {verb} champion v{current.version}'s "
+        f"{champion_auc:.4f} on the same validation window ({how})"
+    )
+
+
+def _champion_score(
+    client: MlflowClient, name: str, current, fitted: FittedTarget
+) -> tuple[float | None, str]:
+    """The champion's ROC AUC on this run's validation rows, or None and why it has none."""
+    from sklearn.metrics import roc_auc_score
+
+    run = client.get_run(current.run_id)
+    logged = run.data.metrics.get("val_roc_auc")
+    same_rows = run.data.params.get("validation_fingerprint") == validation_fingerprint(fitted)
+    if same_rows and logged is not None:
+        return float(logged), "validated on the same rows and labels"
+    if not fitted.split.is_out_of_time:
+        return None, "was validated on other rows (K-fold results compare only on the same rows)"
+    champion = mlflow.pyfunc.load_model(f"models:/{name}@{CHAMPION}").unwrap_python_model()
+    meta = getattr(champion, "meta", {})
+    if meta.get("validation") != "out-of-time" or "train_end" not in meta:
+        return None, "does not record when its training labels end"
+    settled = pd.Timestamp(meta["train_end"]) + pd.Timedelta(days=int(meta["gap_days"]))
+    first = fitted.split.validation_dates[0]
+    if settled >= first:
+        return (
+            None,
+            f"trained on labels up to {settled.date()}, inside this window ({first.date()}..)",
+        )
+    try:
+        probability = champion.probability(fitted.split.validation)
+    except ValueError as error:
+        return None, f"cannot score these rows ({error})"
+    return float(roc_auc_score(fitted.y_val, probability)), "champion scored on these rows"
 
 
 def train_models(

@@ -334,20 +334,61 @@ def test_ravenstack_example_config():
     config = REPO / "examples/ravenstack.toml"
     raw = read_raw_tables(config)
     assert set(raw) == {"accounts", "subscriptions", "events", "tickets"}
-    # The data's only contract problem: 13 same-day subscriptions (end_date == start_date).
-    with pytest.raises(ContractError) as info:
-        load_tables(config)
-    (problem,) = info.value.problems
-    assert (problem.table, problem.column) == ("subscriptions", "end_date")
-    assert problem.message.startswith("13 rows end on or before they start")
-    examples = problem.examples
-    assert (examples["start_date"] == examples["end_date"]).all()
-    # Apart from them the data loads, with account_id brought into events by subscription.
+    assert "churn_flag" not in raw["accounts"]  # dropped by the config: a label leak
+    # 13 same-day subscriptions (end_date == start_date) are accepted: they cover no day.
     subs = raw["subscriptions"]
-    raw["subscriptions"] = subs[subs["start_date"] != subs["end_date"]]
+    assert (subs["start_date"] == subs["end_date"]).sum() == 13
     assert validate_tables(raw) == []
-    tables = coerce_tables(raw)
+    tables = load_tables(config)
     assert tables.events["account_id"].notna().all()
     assert len(tables.events) == 25_000 and tables.accounts["account_id"].is_unique
     assert tables.tickets["resolved_at"].dtype == "datetime64[ns]"
     assert tables.surveys is None
+
+
+def test_config_drop_leaves_columns_out(tmp_path):
+    write(tmp_path, contract_tables())
+    (tmp_path / "cfg.toml").write_text(
+        '[tables.accounts]\npath = "accounts.csv"\ndrop = ["industry"]\n'
+        '[tables.subscriptions]\npath = "subscriptions.csv"\n'
+    )
+    raw = read_raw_tables(tmp_path / "cfg.toml")
+    assert "industry" not in raw["accounts"] and "seats" in raw["accounts"]
+    (tmp_path / "bad.toml").write_text(
+        '[tables.accounts]\npath = "accounts.csv"\ndrop = ["nope"]\n'
+        '[tables.subscriptions]\npath = "subscriptions.csv"\n'
+    )
+    with pytest.raises(ContractError, match=r"accounts\.nope: the config drops column\(s\) not in"):
+        read_raw_tables(tmp_path / "bad.toml")
+
+
+def test_events_left_on_disk_build_the_same_features(demo_tables_dir, demo_tables, tmp_path):
+    """Parquet events read in batches from disk give the features of the in-memory table."""
+    from features.loading import EventFiles
+    from features.matrix import build_feature_matrix
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for path in Path(demo_tables_dir).iterdir():
+        if path.name != "events.parquet" and path.suffix in (".csv", ".parquet"):
+            (folder / path.name).write_bytes(path.read_bytes())
+    events = demo_tables.events
+    parts = folder / "events.parquet"  # a partitioned directory, read in small batches
+    parts.mkdir()
+    half = len(events) // 2
+    events.iloc[:half].to_parquet(parts / "0.parquet")
+    events.iloc[half:].to_parquet(parts / "1.parquet")
+    lazy = load_tables(folder, events_on_disk=True)
+    assert isinstance(lazy.events, EventFiles) and "user_id" in lazy.events
+    lazy.events.batch_rows = 7_000
+    dates = [pd.Timestamp("2024-09-01"), pd.Timestamp("2025-03-01")]
+    on_disk = build_feature_matrix(lazy, dates)
+    pd.testing.assert_frame_equal(on_disk, build_feature_matrix(demo_tables, dates))
+
+
+def test_events_left_on_disk_are_validated(tmp_path):
+    tables = contract_tables()
+    tables["events"].loc[2, "account_id"] = "A9999"
+    folder = write(tmp_path, tables, "parquet")
+    with pytest.raises(ContractError, match="account_id not in accounts"):
+        load_tables(folder, events_on_disk=True)

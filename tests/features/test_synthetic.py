@@ -32,6 +32,7 @@ COLUMNS = {
         "subject",
         "text",
         "escalated",
+        "csat",
     ],
     "surveys": ["account_id", "responded_at", "score", "kind", "comment"],
     "ground_truth": ["account_id", "churned", "churn_date", "cause", "family"],

@@ -138,13 +138,16 @@ def test_end_before_start(tmp_path):
     tables["subscriptions"].loc[2, "end_date"] = "2024-04-01"
     err = report_for(tmp_path, tables)
     assert_reported(
-        err, "subscriptions", "end_date", "1 row ends on or before it starts", "A0003", "2024-04-01"
+        err, "subscriptions", "end_date", "1 row ends before it starts", "A0003", "2024-04-01"
     )
 
 
-def test_end_equal_to_start_is_reported():
+def test_end_equal_to_start_is_accepted():
+    """A term that ends the day it starts covers no day: harmless, so not a problem."""
     tables = good_tables()
-    tables["subscriptions"].loc[0, "end_date"] = "2024-01-01"
+    tables["subscriptions"].loc[0, "end_date"] = tables["subscriptions"].loc[0, "start_date"]
+    assert validate_tables(tables) == []
+    tables["subscriptions"].loc[0, "end_date"] = "2023-12-31"
     problems = validate_tables(tables)
     assert [(p.table, p.column) for p in problems] == [("subscriptions", "end_date")]
 

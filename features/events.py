@@ -1,0 +1,423 @@
+"""Usage and adoption features from the events table, for many as-of dates.
+
+Why this shape: event tables run to 100M rows. They are read once (in batches when they stay on
+disk as Parquet, see ``features.contract.EventFiles``) and reduced to two small tables of integer
+codes; every as-of date is then a few vectorised passes over a contiguous slice of them.
+
+The reduction: ``type_days`` has one row per (account, event type, day) with the summed ``value``,
+``user_days`` one row per (account, user, day) with any event. Values are summed as integers in
+millionths (exact, so sums never depend on the order rows arrive, and training and scoring rows
+agree bit for bit). Days are integers (days since 1970-01-01) and both tables are sorted by day.
+
+Windows: for an as-of date ``t`` (a midnight), a row of day ``d < t`` has age ``t - d`` in days:
+1 is the day before ``t``. "The last N days" means age 1..N; "the 30 before" age 31..60; week ``k``
+of the 12-week slope is ages ``7k+1 .. 7k+7``. Each as-of date is computed on its own, so one
+date's features do not depend on which other dates are built with it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+EPOCH = np.datetime64("1970-01-01", "D")
+SLOPE_WEEKS = 12
+CORE_SHARE = 0.25  # the share of recently used event types that count as core
+MICRO = 1_000_000  # values are summed in millionths (exact integers)
+BATCH_ROWS = 8_000_000  # rows per batch when reducing an in-memory table
+
+# Per (account, as-of) columns the SQL returns, in the order the query produces them.
+_COLUMNS = (
+    "events_7d",
+    "events_30d",
+    "events_90d",
+    "events_prev_30d",
+    "active_days_7d",
+    "active_days_30d",
+    "active_days_90d",
+    "slope_numerator",
+    "slope_total",
+    "active_users_7d",
+    "active_users_30d",
+    "active_users_90d",
+    "active_users_prev_30d",
+    "features_used_30d",
+    "features_used_90d",
+    "features_dropped_30d",
+    "core_features_used_30d",
+    "core_feature_days_30d",
+    "last_day",
+    "first_day",
+    "features_new_30d",
+    "core_features_adopted",
+    "core_adoption_age_sum",
+)
+
+
+def day_numbers(timestamps: pd.Series) -> np.ndarray:
+    """Days since 1970-01-01 of each timestamp (the calendar day it falls on)."""
+    return timestamps.to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+class _Coder:
+    """Dense integer codes for labels seen across batches (first come, first coded)."""
+
+    def __init__(self) -> None:
+        self.index = pd.Index([], dtype=object)
+
+    def encode(self, values: pd.Series | np.ndarray) -> np.ndarray:
+        """Codes of ``values`` (-1 = missing)."""
+        if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+            codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+        else:
+            codes, uniques = pd.factorize(values)
+        uniques = pd.Index(np.asarray(uniques, dtype=object))
+        known = self.index.get_indexer(uniques)
+        new = known < 0
+        if new.any():
+            known[new] = len(self.index) + np.arange(int(new.sum()))
+            self.index = self.index.append(uniques[new])
+        lookup = np.append(known, -1).astype(np.int64)  # code -1 maps to the last slot
+        return lookup[codes]
+
+
+class _PairCoder:
+    """Dense codes for (a, b) pairs of non-negative integer codes."""
+
+    def __init__(self) -> None:
+        self.index = pd.Index([], dtype=np.int64)
+
+    def encode(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        codes, uniques = pd.factorize(a << 32 | b)
+        known = self.index.get_indexer(uniques)
+        new = known < 0
+        if new.any():
+            known[new] = len(self.index) + np.arange(int(new.sum()))
+            self.index = self.index.append(pd.Index(uniques[new]))
+        return known.astype(np.int64)[codes]
+
+    def parts(self) -> tuple[np.ndarray, np.ndarray]:
+        pairs = self.index.to_numpy(dtype=np.int64)
+        return pairs >> 32, pairs & 0xFFFFFFFF
+
+
+@dataclass
+class DailyEvents:
+    """Events reduced to days, both tables sorted by day; see the module docstring."""
+
+    accounts: pd.Index  # account labels of the account codes
+    type_names: pd.Index  # event type labels of the type codes
+    has_users: bool
+    td_day: np.ndarray  # type_days: day, account, type, value (millionths)
+    td_acc: np.ndarray
+    td_typ: np.ndarray
+    td_v: np.ndarray
+    td_pair: np.ndarray  # dense code of (account, type), with its parts below
+    pair_acc: np.ndarray
+    pair_typ: np.ndarray
+    ud_day: np.ndarray  # user_days: day, user (dense per (account, user)), and each user's account
+    ud_user: np.ndarray
+    user_acc: np.ndarray
+
+
+def _dense(day: np.ndarray, pair: np.ndarray, n_pairs: int) -> tuple[np.ndarray, int]:
+    """One non-negative integer per (day, pair), ordered by day first; and the first day."""
+    first = int(day.min()) if len(day) else 0
+    return (day - first) * max(n_pairs, 1) + pair, first
+
+
+def _group_sum(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct keys and the sum of ``values`` per key (integers, so exact).
+
+    Sorting keys packed with their row numbers is several times faster than an argsort or a
+    hash table when there are millions of distinct keys.
+    """
+    n = len(keys)
+    if n == 0:
+        return keys, values
+    low = int(keys.min())
+    bits = max(1, (n - 1).bit_length())
+    if (int(keys.max()) - low).bit_length() + bits <= 63:
+        packed = np.sort(((keys - low) << bits) | np.arange(n, dtype=np.int64))
+        order = packed & ((1 << bits) - 1)
+        ordered = (packed >> bits) + low
+    else:
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return ordered[starts], np.add.reduceat(values[order], starts)
+
+
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a sort: numpy's hash-based ``unique`` is slower on many keys)."""
+    ordered = np.sort(keys)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+
+
+def reduce_events(batches: Iterable[pd.DataFrame]) -> DailyEvents:
+    """One pass over event batches (contract columns) into ``DailyEvents``."""
+    accounts, types, users = _Coder(), _Coder(), _Coder()
+    type_pairs, user_pairs = _PairCoder(), _PairCoder()
+    td: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    ud: list[tuple[np.ndarray, np.ndarray]] = []
+    has_users = False
+    for batch in batches:
+        has_users = has_users or "user_id" in batch
+        acc = accounts.encode(batch["account_id"])
+        typ = types.encode(batch["event_type"])
+        day = day_numbers(batch["timestamp"])
+        value = batch["value"].to_numpy(dtype=np.float64, na_value=np.nan)
+        ok = (acc >= 0) & (typ >= 0) & ~np.isnat(batch["timestamp"].to_numpy())
+        micro = np.rint(value[ok] * MICRO).astype(np.int64)
+        pair = type_pairs.encode(acc[ok], typ[ok])
+        keys, first = _dense(day[ok], pair, len(type_pairs.index))
+        keys, sums = _group_sum(keys, micro)
+        n = max(len(type_pairs.index), 1)
+        td.append((keys // n + first, keys % n, sums))
+        if "user_id" in batch:
+            usr = users.encode(batch["user_id"])
+            seen = ok & (usr >= 0)
+            upair = user_pairs.encode(acc[seen], usr[seen])
+            keys, first = _dense(day[seen], upair, len(user_pairs.index))
+            keys = _distinct(keys)
+            n = max(len(user_pairs.index), 1)
+            ud.append((keys // n + first, keys % n))
+    n_pairs, n_users = len(type_pairs.index), len(user_pairs.index)
+    days = np.concatenate([d for d, _, _ in td]) if td else np.zeros(0, np.int64)
+    pairs = np.concatenate([p for _, p, _ in td]) if td else np.zeros(0, np.int64)
+    sums = np.concatenate([v for _, _, v in td]) if td else np.zeros(0, np.int64)
+    keys, first = _dense(days, pairs, n_pairs)
+    keys, sums = _group_sum(keys, sums)
+    td_day, pair = keys // max(n_pairs, 1) + first, keys % max(n_pairs, 1)
+    days = np.concatenate([d for d, _ in ud]) if ud else np.zeros(0, np.int64)
+    upairs = np.concatenate([p for _, p in ud]) if ud else np.zeros(0, np.int64)
+    keys, first = _dense(days, upairs, n_users)
+    keys = _distinct(keys)
+    ud_day, upair = keys // max(n_users, 1) + first, keys % max(n_users, 1)
+    pair_acc, pair_typ = type_pairs.parts()
+    user_acc, _ = user_pairs.parts()
+    return DailyEvents(
+        accounts=pd.Index(accounts.index.astype(str)),
+        type_names=pd.Index(types.index.astype(str)),
+        has_users=has_users,
+        td_day=td_day,
+        td_acc=pair_acc[pair],
+        td_typ=pair_typ[pair],
+        td_v=sums,
+        td_pair=pair,
+        pair_acc=pair_acc,
+        pair_typ=pair_typ,
+        ud_day=ud_day,
+        ud_user=upair,
+        user_acc=user_acc,
+    )
+
+
+def frame_batches(events: pd.DataFrame, rows: int = BATCH_ROWS) -> Iterator[pd.DataFrame]:
+    """An in-memory events table in batches of ``rows`` rows."""
+    for start in range(0, max(len(events), 1), rows):
+        yield events.iloc[start : start + rows]
+
+
+class _Windows:
+    """Per-build lookups over ``DailyEvents``: account days, first uses, core ranking order."""
+
+    def __init__(self, daily: DailyEvents) -> None:
+        self.d = daily
+        n_acc, n_typ = len(daily.accounts), len(daily.type_names)
+        self.n_acc, self.n_typ = n_acc, n_typ
+        # account_days: one row per (account, day) with the day's summed value, sorted by day
+        keys, first = _dense(daily.td_day, daily.td_acc, n_acc)
+        keys, self.ad_v = _group_sum(keys, daily.td_v)
+        self.ad_day, self.ad_acc = keys // max(n_acc, 1) + first, keys % max(n_acc, 1)
+        self.ad_v = self.ad_v.astype(np.float64)  # exact below 2**53 millionths
+        # the same rows ordered by (account, day), for "the last day before t"
+        self.span = 1 << 32
+        self.by_account = np.sort(self.ad_acc * self.span + (self.ad_day - first))
+        self.day_first = first
+        self.acc_first = np.full(n_acc, np.iinfo(np.int64).max)
+        np.minimum.at(self.acc_first, self.ad_acc, self.ad_day)
+        # first use of each (account, type) and of each type by anyone
+        n_pairs = len(daily.pair_acc)
+        self.pair_first = np.full(n_pairs, np.iinfo(np.int64).max)
+        np.minimum.at(self.pair_first, daily.td_pair, daily.td_day)
+        self.type_first = np.full(n_typ, np.iinfo(np.int64).max)
+        np.minimum.at(self.type_first, daily.pair_typ, self.pair_first)
+        # ties in the core ranking go by name (code point order)
+        self.name_rank = np.empty(n_typ, np.int64)
+        self.name_rank[np.argsort(np.asarray(daily.type_names, dtype=object), kind="stable")] = (
+            np.arange(n_typ)
+        )
+
+    def _count(self, acc: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(acc, weights=weights, minlength=self.n_acc).astype(np.float64)
+
+    def core(self, t: int) -> np.ndarray:
+        """Core event types at t: the quarter (at least one) of the event types used in the 90
+        days before t that the most accounts used then (ties: more events, then the name)."""
+        d = self.d
+        s = _days(d.td_day, t - 90, t)
+        pairs = np.zeros(len(d.pair_acc), bool)
+        pairs[d.td_pair[s]] = True
+        accounts = np.bincount(d.pair_typ[pairs], minlength=self.n_typ)
+        events = np.bincount(d.td_typ[s], weights=d.td_v[s], minlength=self.n_typ)
+        used = np.flatnonzero(accounts > 0)
+        order = used[np.lexsort((self.name_rank[used], -events[used], -accounts[used]))]
+        core = np.zeros(self.n_typ, bool)
+        if len(used):
+            core[order[: max(1, math.ceil(CORE_SHARE * len(used)))]] = True
+        return core
+
+    def at(self, t: int) -> tuple[pd.DataFrame, int, int]:
+        """Raw per-account aggregates at as-of day ``t``, the catalogue size and the core size."""
+        d, raw = self.d, {}
+        core = self.core(t)
+        n_core = int(core.sum())
+        catalogue = int((self.type_first < t).sum())
+        # usage by day
+        s = _days(self.ad_day, t - 90, t)
+        acc, v, age = self.ad_acc[s], self.ad_v[s], t - self.ad_day[s]
+        for n in (7, 30, 90):
+            raw[f"events_{n}d"] = self._count(acc[age <= n], v[age <= n]) / MICRO
+        prev = (age >= 31) & (age <= 60)
+        raw["events_prev_30d"] = self._count(acc[prev], v[prev]) / MICRO
+        for n in (7, 30, 90):
+            raw[f"active_days_{n}d"] = self._count(acc[age <= n])
+        weeks = age <= 7 * SLOPE_WEEKS
+        weight = 11 - 2 * ((age[weeks] - 1) // 7)  # 2 x (week position - 5.5), oldest first
+        raw["slope_numerator"] = self._count(acc[weeks], v[weeks] * weight) / MICRO
+        raw["slope_total"] = self._count(acc[weeks], v[weeks]) / MICRO
+        # active users
+        s = _days(d.ud_day, t - 90, t)
+        user, age = d.ud_user[s], t - d.ud_day[s]
+        for name, rows in (
+            ("active_users_7d", age <= 7),
+            ("active_users_30d", age <= 30),
+            ("active_users_90d", slice(None)),
+            ("active_users_prev_30d", (age >= 31) & (age <= 60)),
+        ):
+            seen = np.zeros(len(d.user_acc), bool)
+            seen[user[rows]] = True
+            raw[name] = self._count(d.user_acc[seen])
+        # event types used
+        s = _days(d.td_day, t - 90, t)
+        pair, age, typ = d.td_pair[s], t - d.td_day[s], d.td_typ[s]
+        used_30, used_90, used_prev = (np.zeros(len(d.pair_acc), bool) for _ in range(3))
+        used_30[pair[age <= 30]] = True
+        used_90[pair] = True
+        used_prev[pair[(age >= 31) & (age <= 60)]] = True
+        core_pair = core[d.pair_typ]
+        raw["features_used_30d"] = self._count(d.pair_acc[used_30])
+        raw["features_used_90d"] = self._count(d.pair_acc[used_90])
+        raw["features_dropped_30d"] = self._count(d.pair_acc[used_prev & ~used_30])
+        raw["core_features_used_30d"] = self._count(d.pair_acc[used_30 & core_pair])
+        core_days = (age <= 30) & core[typ]  # one row per (account, type, day)
+        raw["core_feature_days_30d"] = self._count(d.td_acc[s][core_days])
+        # history: the last and first day with events before t
+        accounts = np.arange(self.n_acc)
+        stop = np.searchsorted(self.by_account, accounts * self.span + (t - self.day_first))
+        last = self.by_account[np.maximum(stop - 1, 0)] if len(self.by_account) else stop
+        before = (stop > 0) & (last // self.span == accounts)
+        raw["last_day"] = np.where(before, last % self.span + self.day_first, np.nan)
+        raw["first_day"] = np.where(before, self.acc_first, np.nan)
+        # adoption: first use of each (account, type)
+        known = self.pair_first < t
+        new = known & (self.pair_first >= t - 30)
+        adopted = known & core_pair
+        raw["features_new_30d"] = self._count(d.pair_acc[new])
+        raw["core_features_adopted"] = self._count(d.pair_acc[adopted])
+        raw["core_adoption_age_sum"] = self._count(
+            d.pair_acc[adopted], (t - self.pair_first[adopted]).astype(np.float64)
+        )
+        return pd.DataFrame(raw), catalogue, n_core
+
+
+def _days(days: np.ndarray, start: int, stop: int) -> slice:
+    """The rows of a day-sorted array with ``start <= day < stop``."""
+    return slice(*np.searchsorted(days, [start, stop]))
+
+
+def _ratio(num: pd.Series, den: pd.Series | float) -> pd.Series:
+    """num / den, NaN where the denominator is zero or unknown."""
+    if isinstance(den, pd.Series):
+        return num / den.where(den > 0)
+    return num / den if den > 0 else num * np.nan
+
+
+def _finish(raw: pd.DataFrame, t: int, catalogue: int, n_core: int, has_users: bool):
+    """Turn raw aggregates into the feature columns (one definition for every as-of date).
+
+    ``raw`` has a row per account to report; accounts without events before ``t`` have nulls,
+    which become the true value: 0 for counts, unknown (NaN) for recency and ratios over nothing.
+    """
+    counts = [c for c in _COLUMNS if c not in ("last_day", "first_day", "core_adoption_age_sum")]
+    raw[counts] = raw[counts].astype(float).fillna(0.0)
+    out = pd.DataFrame(index=raw.index)
+    for c in ("events_7d", "events_30d", "events_90d", "events_prev_30d"):
+        out[c] = raw[c]
+    out["events_change_30d"] = _ratio(
+        raw["events_30d"] - raw["events_prev_30d"], raw["events_prev_30d"]
+    )
+    for c in ("active_days_7d", "active_days_30d", "active_days_90d"):
+        out[c] = raw[c]
+    if has_users:
+        for c in (
+            "active_users_7d",
+            "active_users_30d",
+            "active_users_90d",
+            "active_users_prev_30d",
+        ):
+            out[c] = raw[c]
+        out["active_users_change_30d"] = _ratio(
+            raw["active_users_30d"] - raw["active_users_prev_30d"], raw["active_users_prev_30d"]
+        )
+    # least-squares slope of 12 weekly totals over their mean: sum(v x) / 143 / (sum(v) / 12),
+    # with x = week position - 5.5; the SQL sums v * 2x to stay in integers.
+    out["usage_slope_12w"] = _ratio(raw["slope_numerator"] * 12 / (2 * 143), raw["slope_total"])
+    out["days_since_last_event"] = (t - raw["last_day"]).astype(float)
+    out["features_used_30d"] = raw["features_used_30d"]
+    out["features_used_90d"] = raw["features_used_90d"]
+    out["catalogue_share_90d"] = _ratio(raw["features_used_90d"], float(catalogue))
+    out["features_new_30d"] = raw["features_new_30d"]
+    out["features_dropped_30d"] = raw["features_dropped_30d"]
+    out["core_features_used_30d"] = raw["core_features_used_30d"] if n_core else np.nan
+    out["core_depth_30d"] = _ratio(raw["core_feature_days_30d"], float(30 * n_core))
+    out["core_adoption_share"] = _ratio(raw["core_features_adopted"], float(n_core))
+    out["days_since_core_adoption"] = _ratio(
+        raw["core_adoption_age_sum"].astype(float), raw["core_features_adopted"]
+    )
+    out["days_since_first_event"] = (t - raw["first_day"]).astype(float)
+    return out
+
+
+def event_batches(events) -> Iterator[pd.DataFrame]:
+    """Batches of an events table: an in-memory frame, or ``EventFiles`` read from disk."""
+    if isinstance(events, pd.DataFrame):
+        return frame_batches(events)
+    return events.batches()
+
+
+def event_features(
+    events, accounts_at: dict[pd.Timestamp, pd.Index]
+) -> dict[pd.Timestamp, pd.DataFrame]:
+    """Usage and adoption aggregates per as-of date (a midnight), one row per account asked for.
+
+    ``events`` is a DataFrame or ``features.contract.EventFiles``. Seat-based ratios are added by
+    ``features.builders.usage_and_adoption``.
+    """
+    daily = reduce_events(event_batches(events))
+    windows = _Windows(daily)
+    codes = pd.Series(np.arange(len(daily.accounts)), index=daily.accounts)
+    out: dict[pd.Timestamp, pd.DataFrame] = {}
+    for as_of, accounts in accounts_at.items():
+        t = int(np.datetime64(pd.Timestamp(as_of).date(), "D").astype(np.int64))
+        raw, catalogue, n_core = windows.at(t)
+        raw = raw.reindex(codes.reindex(accounts).to_numpy())
+        frame = _finish(raw.reset_index(drop=True), t, catalogue, n_core, daily.has_users)
+        frame.index = pd.Index(accounts, name="account_id")
+        out[as_of] = frame
+    return out

@@ -1,0 +1,147 @@
+"""Builders: hand-computed values on tiny inline tables, absent inputs, static columns, RavenStack."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.builders import FAMILIES, FEATURES, feature_family, static_attributes
+from features.contract import Tables
+from features.matrix import build_feature_matrix, build_features, feature_columns
+
+RAVENSTACK = Path(__file__).resolve().parents[3] / "shared/datasets/ravenstack"
+REPO = Path(__file__).resolve().parents[2]
+T = pd.Timestamp("2025-03-01")
+
+
+def ts(*values: str) -> np.ndarray:
+    return pd.to_datetime(list(values), format="mixed").astype("datetime64[ns]").to_numpy()
+
+
+def tiny_tables() -> Tables:
+    """Two accounts: A uses the product and raises tickets; B is active with no rows at all."""
+    return Tables(
+        accounts=pd.DataFrame({"account_id": ["A", "B"], "seats": [4.0, 2.0]}),
+        subscriptions=pd.DataFrame(
+            {
+                "account_id": ["A", "B"],
+                "start_date": ts("2024-01-01", "2025-01-01"),
+                "end_date": ts("2025-12-31", "NaT"),
+                "mrr": [100.0, 50.0],
+            }
+        ),
+        events=pd.DataFrame(
+            {
+                "account_id": ["A", "A", "A", "A", "A"],
+                "user_id": ["u1", "u2", "u1", "u1", "u1"],
+                # yesterday (twice), 30 days ago, 31 days ago, and on the as-of date (invisible)
+                "timestamp": ts(
+                    "2025-02-28 09:00", "2025-02-28 18:00", "2025-01-30", "2025-01-29", "2025-03-01"
+                ),
+                "event_type": ["login", "report", "login", "export", "login"],
+                "value": [1.0, 2.0, 3.0, 4.0, 100.0],
+            }
+        ),
+        tickets=pd.DataFrame(
+            {
+                "ticket_id": ["T1", "T2"],
+                "account_id": ["A", "A"],
+                "created_at": ts("2025-02-20 10:00", "2025-02-25 10:00"),
+                "resolved_at": ts("2025-02-22 10:00", "2025-03-02"),  # T2 resolved later
+                "first_response_at": ts("2025-02-20 16:00", "NaT"),
+                "priority": ["urgent", "low"],
+                "csat": [4.0, 1.0],
+            }
+        ),
+    )
+
+
+def test_hand_computed_usage_adoption_and_support():
+    f = build_features(tiny_tables(), [T]).set_index("account_id")
+    a, b = f.loc["A"], f.loc["B"]
+    assert (a["events_7d"], a["events_30d"], a["events_prev_30d"]) == (3.0, 6.0, 4.0)
+    assert a["events_change_30d"] == pytest.approx(0.5)
+    assert (a["active_days_7d"], a["active_days_30d"], a["active_days_90d"]) == (1.0, 2.0, 3.0)
+    assert (a["active_users_7d"], a["active_users_30d"], a["active_users_prev_30d"]) == (2, 2, 1)
+    assert a["events_per_seat_30d"] == 6.0 / 4 and a["seat_utilisation_30d"] == 2 / 4
+    assert a["days_since_last_event"] == 1.0 and a["days_since_first_event"] == 31.0
+    assert (a["features_used_30d"], a["features_used_90d"], a["features_dropped_30d"]) == (2, 3, 1)
+    assert a["catalogue_share_90d"] == 1.0 and a["features_new_30d"] == 2.0
+    # B: active, no events -> zero counts, unknown recency and trend
+    assert b["events_30d"] == 0 and b["active_users_30d"] == 0
+    assert np.isnan(b["days_since_last_event"]) and np.isnan(b["events_change_30d"])
+    # tickets: T2 is still open at T, so it has no resolution, response or CSAT yet
+    assert (a["tickets_30d"], a["open_tickets"], a["high_priority_share_90d"]) == (2, 1, 0.5)
+    assert a["mean_resolution_days_90d"] == 2.0 and a["mean_first_response_hours_90d"] == 6.0
+    assert a["csat_mean_90d"] == 4.0 and np.isnan(b["csat_mean_90d"])
+    assert a["days_since_last_ticket"] == pytest.approx(3 + 14 / 24)
+    assert b["tickets_30d"] == 0 and np.isnan(b["days_since_last_ticket"])
+    assert a["days_to_term_end"] == (pd.Timestamp("2025-12-31") - T).days
+    assert np.isnan(b["days_to_term_end"]) and b["tenure_days"] == 59
+
+
+def test_absent_inputs_leave_features_out():
+    tables = tiny_tables()
+    no_tickets = build_features(dataclasses.replace(tables, tickets=None), [T])
+    assert not any(FEATURES.get(c) and FEATURES[c].family == "support" for c in no_tickets)
+    assert "csat_mean_90d" not in no_tickets and "sentiment_mean_90d" not in no_tickets
+    no_users = build_features(
+        dataclasses.replace(tables, events=tables.events.drop(columns="user_id")), [T]
+    )
+    assert not [c for c in no_users if "users" in c or c == "seat_utilisation_30d"]
+    assert "events_30d" in no_users
+    no_events = build_features(dataclasses.replace(tables, events=None), [T])
+    assert "events_30d" not in no_events and "tenure_days" in no_events
+
+
+def test_every_feature_is_documented_with_a_family(demo_tables):
+    matrix = build_feature_matrix(demo_tables, [pd.Timestamp("2025-03-01")])
+    features = feature_columns(matrix)
+    static = set(demo_tables.accounts.columns)
+    assert set(features) - static <= set(FEATURES)
+    assert {feature_family(c) for c in features} <= set(FAMILIES)
+    assert 40 <= len(features) <= 80
+    assert not matrix.duplicated(["account_id", "as_of"]).any()
+
+
+def test_static_columns_typed_for_a_model():
+    accounts = pd.DataFrame(
+        {
+            "account_id": ["A", "B", "C"],
+            "plan": ["pro", None, "basic"],
+            "is_trial": [True, False, True],
+            "flag_text": ["TRUE", "false", None],
+            "seats": [3, 5, 7],
+            "created_at": pd.to_datetime(["2024-01-01"] * 3),
+            "signed": pd.to_datetime(["2024-01-01"] * 3),
+        }
+    )
+    static = static_attributes(accounts, pd.Index(["C", "A"]))
+    assert list(static.columns) == ["plan", "is_trial", "flag_text", "seats"]
+    assert isinstance(static["plan"].dtype, pd.CategoricalDtype)
+    assert list(static["plan"].cat.categories) == ["basic", "pro"]
+    assert static["is_trial"].tolist() == [1.0, 1.0]
+    assert static["flag_text"].dtype == float and np.isnan(static["flag_text"].iloc[0])
+    assert static["seats"].dtype == float
+
+
+@pytest.mark.skipif(not RAVENSTACK.is_dir(), reason=f"RavenStack data not found at {RAVENSTACK}")
+def test_ravenstack_builds_features_and_labels():
+    from features.loading import load_tables
+    from features.timeline import as_of_grid, observation_end, observation_start
+
+    tables = load_tables(REPO / "examples/ravenstack.toml")
+    start = observation_start(tables) + pd.Timedelta(days=90)
+    matrix = build_feature_matrix(tables, as_of_grid(start, observation_end(tables)))
+    features = feature_columns(matrix)
+    assert len(matrix) > 1000 and matrix["churned"].notna().any()
+    assert "churn_flag" not in features  # the label leak is dropped by the config
+    assert {"events_30d", "core_depth_30d", "tickets_30d", "csat_mean_90d"} <= set(features)
+    assert "escalations_90d" in features and "is_trial" in features
+    # daily counts per subscription without users and ticket text: those features are left out
+    assert not [c for c in features if "users" in c or "sentiment" in c]
+    assert isinstance(matrix["industry"].dtype, pd.CategoricalDtype)

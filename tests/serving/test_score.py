@@ -1,0 +1,307 @@
+"""Scoring: exact SHAP, points that add up, vectorised drivers, changes, atomic outputs, errors."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import shap
+
+from features.builders import FAMILIES
+from features.matrix import build_features
+from serving.model import MissingFeaturesError
+from serving.score import (
+    TIMING_FEATURES,
+    LoadedModel,
+    OutputWriter,
+    ScoreConfig,
+    band,
+    chunks,
+    drivers,
+    load_previous,
+    score_changes,
+    score_features,
+    score_frames,
+    score_job,
+    write_outputs,
+)
+from serving.sentences import driver_sentence
+from training.cli import main
+from training.train import TrainConfig, build_training_matrix, fit_target
+
+AS_OF = pd.Timestamp("2025-10-01")
+
+
+@pytest.fixture(scope="module")
+def fitted(demo_tables):
+    """Churn and renewal models fitted on the demo data (no MLflow), and features at AS_OF."""
+    matrix = build_training_matrix(demo_tables, TrainConfig())
+    churn = fit_target(matrix, "churned", TrainConfig()).model
+    renewal = fit_target(matrix, "renewed", TrainConfig()).model
+    frame = build_features(demo_tables, [AS_OF])
+    return LoadedModel(churn, "test:churn", "7"), LoadedModel(renewal, "test:renewal", "3"), frame
+
+
+@pytest.fixture(scope="module")
+def scored(fitted):
+    churn, renewal, frame = fitted
+    return score_features(frame, churn, renewal, ScoreConfig())
+
+
+def test_shap_values_are_exact_treeshap_and_add_up_to_the_raw_margin(fitted, scored):
+    churn, _, frame = fitted
+    _, explanations = scored
+    model = churn.model
+    prepared = model.prepare(frame)
+    ours = explanations.pivot(index="account_id", columns="feature", values="shap_value")
+    ours = ours.loc[frame["account_id"], model.features].to_numpy()
+
+    explainer = shap.TreeExplainer(model.booster)
+    reference = np.asarray(explainer.shap_values(prepared))
+    reference = reference[1] if reference.ndim == 3 else reference
+    assert np.abs(ours - reference).max() < 1e-6
+
+    margin = model.booster.predict(prepared, raw_score=True)
+    base = np.atleast_1d(explainer.expected_value)[-1]
+    assert np.abs(base + ours.sum(axis=1) - margin).max() < 1e-6
+
+
+def test_health_points_sum_with_the_base_to_each_accounts_score(scored):
+    scores, explanations = scored
+    families = scores[[f"points_{f}" for f in FAMILIES]].sum(axis=1)
+    assert np.allclose(scores["base_score"] + families, 100 * (1 - scores["churn_probability"]))
+    per_feature = explanations.groupby("account_id")["health_points"].sum()
+    assert np.allclose(per_feature.loc[scores["account_id"]].to_numpy(), families.to_numpy())
+    assert (scores["health_score"] == np.rint(100 * (1 - scores["churn_probability"]))).all()
+
+
+def test_vectorised_drivers_match_a_row_by_row_reference(fitted):
+    churn, _, frame = fitted
+    model = churn.model
+    sample = frame.iloc[:60]
+    raw = model.booster.predict(model.prepare(sample), pred_contrib=True)[:, :-1]
+    fast = drivers(sample, raw, model.features, 3)
+    for i in range(len(sample)):
+        row = sample.iloc[i]
+        reasons = {
+            name: value
+            for name, value in zip(model.features, raw[i], strict=True)
+            if name not in TIMING_FEATURES
+        }
+        risky = sorted((n for n in reasons if reasons[n] > 0), key=lambda n: -reasons[n])[:3]
+        for k in range(3):
+            expected = risky[k] if k < len(risky) else None
+            got = fast[f"risk_feature_{k + 1}"][i]
+            assert (pd.isna(got) and expected is None) or got == expected
+            if expected is not None:
+                assert fast[f"risk_driver_{k + 1}"][i] == driver_sentence(expected, row)
+        protective = min(reasons, key=lambda n: reasons[n])
+        if reasons[protective] < 0:
+            assert fast["protective_feature"][i] == protective
+
+
+def test_timing_features_are_never_offered_as_reasons(scored):
+    scores, _ = scored
+    named = scores.filter(regex=r"^(risk|protective)_feature").stack().dropna()
+    assert not set(named) & TIMING_FEATURES
+    assert scores["risk_driver_1"].notna().mean() > 0.9
+
+
+def test_renewal_probability_only_where_the_term_ends_in_the_window(scored):
+    scores, _ = scored
+    due = scores["renewal_due_in_days"].between(0, 120)
+    assert scores.loc[due, "renewal_probability"].between(0, 1).all()
+    assert scores.loc[~due, "renewal_probability"].isna().all()
+
+
+def test_bands_follow_the_configured_thresholds():
+    config = ScoreConfig(green_from=80, red_below=50)
+    assert list(band(np.array([100, 80, 79, 50, 49, 0]), config)) == [
+        "green",
+        "green",
+        "yellow",
+        "yellow",
+        "red",
+        "red",
+    ]
+    with pytest.raises(ValueError, match="red_below"):
+        ScoreConfig(green_from=40, red_below=60)
+
+
+def test_chunked_scoring_writes_the_same_as_one_pass(fitted, scored, tmp_path):
+    churn, renewal, frame = fitted
+    whole_scores, whole_explanations = scored
+    config = ScoreConfig(chunk_rows=97)
+    with OutputWriter(tmp_path) as writer:
+        summary = score_frames(chunks(frame, 97), churn, renewal, config, writer)
+        writer.commit()
+    scores = pd.read_parquet(tmp_path / "scores.parquet")
+    explanations = pd.read_parquet(tmp_path / "explanations.parquet")
+    pd.testing.assert_frame_equal(scores, whole_scores, check_dtype=False)
+    pd.testing.assert_frame_equal(explanations, whole_explanations, check_dtype=False)
+    assert summary.accounts == len(frame) > 97
+    assert (
+        summary.bands
+        == whole_scores["band"]
+        .value_counts()
+        .reindex(["green", "yellow", "red"], fill_value=0)
+        .to_dict()
+    )
+    assert list(summary.top["account_id"][:5]) == list(
+        whole_scores.nlargest(5, "churn_probability")["account_id"]
+    )
+    csv = pd.read_csv(tmp_path / "scores.csv")
+    assert len(csv) == len(frame) and (csv["as_of"] == str(AS_OF.date())).all()
+
+
+def test_scores_without_explanations_skip_shap(fitted, scored):
+    churn, renewal, frame = fitted
+    scores, explanations = score_features(frame, churn, renewal, ScoreConfig(explain=False))
+    assert explanations is None
+    assert "risk_driver_1" not in scores
+    assert np.array_equal(scores["churn_probability"], scored[0]["churn_probability"])
+
+
+def test_score_changes_name_the_families_that_moved():
+    now = pd.DataFrame(
+        {
+            "account_id": ["a", "b", "c", "d"],
+            "health_score": [70, 90, 80, 50],
+            "base_score": [95.0] * 4,
+            "points_usage": [-20.0, -2.0, 0.0, 0.0],
+            "points_adoption": [0.0, 0.0, 0.0, 0.0],
+            "points_sentiment": [0.0, 0.0, 0.0, 0.0],
+            "points_support": [-5.0, -3.0, 0.0, 0.0],
+            "points_contract": [0.0, 0.0, -15.0, 0.0],
+        }
+    )
+    previous = now.iloc[:3].copy()
+    previous["as_of"] = pd.Timestamp("2025-11-30")
+    previous["health_score"] = [82, 90, 79]
+    previous["points_usage"] = [-11.0, -2.0, 0.0]
+    previous["points_support"] = [-1.0, -3.0, 0.0]
+    previous["points_contract"] = [0.0, 0.0, -16.0]
+    changes = score_changes(now, previous.set_index("account_id"))
+    assert list(changes["health_change"].iloc[:3]) == [-12, 0, 1]
+    assert np.isnan(changes["health_change"].iloc[3])
+    assert changes["change_usage"].iloc[0] == -9 and changes["change_support"].iloc[0] == -4
+    assert list(changes["change_summary"]) == [
+        "Down 12 points since 2025-11-30: usage -9, support -4",
+        "Unchanged since 2025-11-30",
+        "Up 1 point since 2025-11-30: contract +1",
+        "New since 2025-11-30",
+    ]
+
+
+def test_previous_scores_are_used_only_when_earlier(tmp_path):
+    frame = pd.DataFrame({"account_id": ["a"], "as_of": [AS_OF], "health_score": [80]})
+    frame.to_parquet(tmp_path / "scores.parquet")
+    assert load_previous(tmp_path, AS_OF) is None
+    assert load_previous(tmp_path, AS_OF + pd.Timedelta(days=30)).index.tolist() == ["a"]
+    assert load_previous(tmp_path / "nowhere", AS_OF) is None
+
+
+def _snapshot(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_a_failed_write_leaves_the_previous_outputs_byte_identical(scored, tmp_path, monkeypatch):
+    scores, explanations = scored
+    write_outputs({"scores": scores.iloc[:10], "explanations": explanations.iloc[:100]}, tmp_path)
+    before = _snapshot(tmp_path)
+
+    # A frame whose column cannot become Parquet fails the second output midway.
+    broken = explanations.iloc[:100].assign(value=[object()] * 100)
+    with pytest.raises(Exception, match="object"):
+        write_outputs({"scores": scores, "explanations": broken}, tmp_path)
+    assert _snapshot(tmp_path) == before
+
+    # A move that fails after the first file is replaced puts nothing else in place either.
+    real_replace, moved = os.replace, []
+
+    def replace_once(src, dst):
+        if moved:
+            raise OSError("disk went away")
+        moved.append(dst)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace_once)
+    with pytest.raises(OSError, match="disk went away"):
+        write_outputs({"scores": scores, "explanations": explanations}, tmp_path)
+    monkeypatch.undo()
+    after = _snapshot(tmp_path)
+    assert [p.name for p in moved] == ["explanations.parquet"]
+    assert {k: v for k, v in after.items() if k != "explanations.parquet"} == {
+        k: v for k, v in before.items() if k != "explanations.parquet"
+    }
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".staging")]
+
+
+def _register(model, name):
+    mlflow.set_experiment("models")  # not the previous test's experiment id: a fresh store
+    with mlflow.start_run():
+        info = mlflow.pyfunc.log_model(name="model", python_model=model)
+    version = mlflow.register_model(info.model_uri, name).version
+    mlflow.MlflowClient().set_registered_model_alias(name, "champion", version)
+
+
+@pytest.mark.slow
+def test_score_job_and_cli_with_registered_models(
+    fitted, demo_tables, demo_tables_dir, tracking, tmp_path, capsys
+):
+    churn, renewal, _ = fitted
+    _register(churn.model, "churn")
+    _register(renewal.model, "renewal")
+    out = tmp_path / "scores"
+    first = score_job(demo_tables, out, AS_OF, config=ScoreConfig(chunk_rows=150))
+    manifest = first.manifest
+    assert manifest["bands"]["red"] == "health_score < 75" and manifest["previous_as_of"] is None
+    schema = pq.read_schema(out / "scores.parquet")
+    assert b"customer_health" in schema.metadata
+    run = mlflow.MlflowClient().get_run(first.run_id)
+    assert run.data.params["score_green_from"] == "90"
+    assert run.data.metrics["accounts"] == first.summary.accounts
+    assert {"band_red", "band_yellow", "band_green", "mean_health_score"} <= set(run.data.metrics)
+
+    previous = first.scores.set_index("account_id")
+    later = AS_OF + pd.Timedelta(days=30)
+    assert (
+        main(["score", str(demo_tables_dir), "--as-of", str(later.date()), "--out", str(out)]) == 0
+    )
+    printed = capsys.readouterr().out
+    assert "Compared with the scores of 2025-10-01" in printed
+    scores = pd.read_parquet(out / "scores.parquet")
+    assert (scores["previous_as_of"] == AS_OF).all()
+    kept = scores["health_change"].notna()
+    assert kept.mean() > 0.8
+    parts = scores.filter(like="change_").drop(columns="change_summary").sum(axis=1)
+    unrounded = 100 * (1 - scores["churn_probability"])
+    then = previous["base_score"] + previous.filter(like="points_").sum(axis=1)
+    expected = unrounded.to_numpy() - then.reindex(scores["account_id"]).to_numpy()
+    assert np.allclose(parts[kept], expected[kept])
+
+
+@pytest.mark.slow
+def test_cli_names_missing_features_and_exits_non_zero(
+    fitted, demo_tables_dir, tracking, tmp_path, capsys
+):
+    churn, _, _ = fitted
+    _register(churn.model, "churn")
+    data = tmp_path / "data"
+    shutil.copytree(demo_tables_dir, data)
+    for table in data.glob("tickets.*"):
+        table.unlink()
+    out = tmp_path / "scores"
+    args = ["score", str(data), "--as-of", str(AS_OF.date()), "--out", str(out), "--no-renewal"]
+    assert main(args) == 2
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "expects" in printed and "tickets_30d" in printed
+    assert not out.exists() or not list(out.glob("*.parquet"))
+    with pytest.raises(MissingFeaturesError) as error:
+        churn.model.prepare(pd.DataFrame({"account_id": ["a"]}))
+    assert "tickets_30d" in error.value.missing

@@ -1,0 +1,148 @@
+"""The score backtest and the model-report helpers: hand-computed summaries, then one real replay."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from serving.score import ScoreConfig
+from training import backtest as bt
+from training import report
+from training.train import TrainConfig
+
+D1, D2, D3 = (pd.Timestamp(d) for d in ("2025-01-01", "2025-03-02", "2025-05-01"))
+
+
+def rows() -> pd.DataFrame:
+    """Three dates. A: red twice, churns 2025-04-15. B: green, churns 2025-02-01. C, D: stay."""
+    records = [
+        ("A", D1, 30, "red", 0, np.nan, pd.NaT),
+        ("A", D2, 20, "red", 1, np.nan, pd.Timestamp("2025-04-15")),
+        ("B", D1, 95, "green", 1, 0.0, pd.Timestamp("2025-02-01")),
+        ("C", D1, 80, "yellow", 0, 1.0, pd.NaT),
+        ("C", D2, 35, "red", 0, 1.0, pd.NaT),
+        ("C", D3, 90, "green", 0, np.nan, pd.NaT),
+        ("D", D1, 92, "green", 0, np.nan, pd.NaT),
+        ("D", D2, 93, "green", 0, 1.0, pd.NaT),
+    ]
+    columns = ["account_id", "as_of", "health_score", "band", "churned", "renewed", "churn_date"]
+    return pd.DataFrame(records, columns=columns)
+
+
+def test_band_summary_counts_accounts_churn_and_renewal_per_band():
+    by_band = bt.band_summary(rows())
+    assert by_band["accounts"].to_dict() == {"red": 3, "yellow": 1, "green": 4}
+    assert by_band.loc["red", "churn_rate"] == pytest.approx(1 / 3)
+    assert by_band.loc["green", "churn_rate"] == pytest.approx(1 / 4)
+    assert by_band.loc["green", "renewal_due"] == 2
+    assert by_band.loc["green", "renewal_rate"] == pytest.approx(0.5)
+    assert by_band.loc["red", "renewal_rate"] == pytest.approx(1.0)
+
+
+def test_warning_runs_from_the_first_of_the_unbroken_reds():
+    warnings = bt.warning_times(rows())
+    assert warnings.to_dict("records") == [
+        {
+            "account_id": "A",
+            "churn_date": pd.Timestamp("2025-04-15"),
+            "first_red": D1,
+            "days_of_warning": (pd.Timestamp("2025-04-15") - D1).days,
+        }
+    ]
+
+
+def test_summary_metrics_lift_and_caught_churns():
+    data = rows()
+    by_band = bt.band_summary(data)
+    by_score = bt.score_range_summary(data, ScoreConfig(green_from=90, red_below=40))
+    metrics = bt.summary_metrics(by_band, by_score, bt.warning_times(data), data)
+    assert metrics["base_churn_rate"] == pytest.approx(2 / 8)
+    assert metrics["red_lift"] == pytest.approx((1 / 3) / (2 / 8))
+    assert metrics["churns"] == 2 and metrics["churns_caught_by_red"] == 1
+    assert metrics["median_warning_days"] == 104
+    assert metrics["accounts_score_0_39"] == 3 and metrics["accounts_score_90_100"] == 4
+
+
+def test_score_ranges_follow_the_band_thresholds():
+    by_score = bt.score_range_summary(rows(), ScoreConfig(green_from=85, red_below=45))
+    assert "40-44" in by_score.index and "85-89" in by_score.index
+    assert by_score.loc["40-44", "band"] == "red" and by_score.loc["85-89", "band"] == "green"
+    assert by_score["accounts"].sum() == len(rows())
+
+
+def test_training_rows_are_settled_before_the_backtest_date():
+    matrix = pd.DataFrame({"as_of": pd.to_datetime(["2025-01-01", "2025-01-31", "2025-03-02"])})
+    kept = bt.known_before(matrix, pd.Timestamp("2025-05-15"), gap_days=104)
+    assert kept["as_of"].tolist() == [pd.Timestamp("2025-01-01"), pd.Timestamp("2025-01-31")]
+
+
+def test_lift_curve_by_hand():
+    share, lift = report.lift_curve(np.array([1, 0, 0, 0]), np.array([0.9, 0.1, 0.2, 0.3]), 4)
+    assert share.tolist() == [0.25, 0.5, 0.75, 1.0]
+    assert lift.tolist() == pytest.approx([4.0, 2.0, 4 / 3, 1.0])
+
+
+def test_outcome_groups_bands_for_churn_fifths_otherwise():
+    predictions = pd.DataFrame(
+        {"probability": [0.05, 0.2, 0.5, 0.9, 0.01], "label": [0, 0, 1, 1, 0]}
+    )
+    bands = report.outcome_groups(predictions, "churned", ScoreConfig(green_from=90, red_below=75))
+    assert bands.tolist() == ["green", "yellow", "red", "red", "green"]
+    table = report.realised_by_group(predictions, bands)
+    assert table["rows"].to_dict() == {"red": 2, "yellow": 1, "green": 2}
+    assert table.loc["red", "realised"] == 1.0
+    fifths = report.outcome_groups(predictions, "renewed")
+    assert fifths.tolist() == ["2nd", "3rd", "4th", "highest fifth", "lowest fifth"]
+
+
+@pytest.mark.slow
+def test_backtest_report_matches_its_mlflow_run(tmp_path, tracking, demo_tables):
+    dates = ("2025-05-20", "2025-09-01")
+    config = bt.BacktestConfig(dates=dates, train=TrainConfig(every_days=45))
+    result = bt.run_backtest(demo_tables, tmp_path / "backtest.html", config)
+    summary = result.summary
+
+    for fit in summary.by_date.itertuples():  # no validation label reaches past the backtest date
+        assert fit.validation_to + pd.Timedelta(days=config.gap_days) <= fit.as_of
+    assert sorted(summary.by_date["as_of"]) == [pd.Timestamp(d) for d in dates]
+
+    run = MlflowClient().get_run(result.run_id)
+    logged = run.data.metrics
+    assert logged["scored_rows"] == len(result.backtest.rows) > 300
+    assert logged["accounts_red"] + logged["accounts_yellow"] + logged["accounts_green"] == len(
+        result.backtest.rows
+    )
+
+    html = result.report.read_text()
+    assert html.startswith("<!DOCTYPE html>") and "</html>" in html
+    assert html.count('src="data:image/png;base64,') == 4
+    assert not re.search(r'src="(?!data:)', html)  # self-contained: opens anywhere
+    embedded = json.loads(re.search(r'id="metrics">(.*?)</script>', html).group(1))
+    for name, value in embedded.items():
+        if value is None:
+            assert np.isnan(logged[name])
+        else:
+            assert logged[name] == pytest.approx(value)
+    for band in bt.BANDS:
+        assert f"{logged[f'accounts_{band}']:.0f}</td>" in html
+
+    # The figures are drawn from the logged numbers: bar heights equal the run's metrics.
+    figure = report.band_outcomes_figure(summary.by_band, logged["base_churn_rate"])
+    counts, churn, _ = figure.axes
+    assert [p.get_height() for p in counts.patches] == [logged[f"accounts_{b}"] for b in bt.BANDS]
+    expected = [np.nan_to_num(logged[f"churn_rate_{b}"]) for b in bt.BANDS]
+    assert [p.get_height() for p in churn.patches] == pytest.approx(expected)
+    assert churn.lines[0].get_ydata()[0] == pytest.approx(logged["base_churn_rate"])
+
+    artifacts = {a.path for a in MlflowClient().list_artifacts(result.run_id, "backtest")}
+    assert "backtest/backtest.html" in artifacts
+    by_band = mlflow.load_table("backtest/by_band.json", run_ids=[result.run_id])
+    assert by_band.set_index("band")["accounts"].to_dict() == {
+        b: int(logged[f"accounts_{b}"]) for b in bt.BANDS
+    }

@@ -1,0 +1,93 @@
+"""A ready feature table as a matrix, and ``health train --table``."""
+
+from __future__ import annotations
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from training.cli import main
+from training.table import feature_table_matrix, label_values, read_table
+
+
+def _telco_like(rows: int = 600, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    tenure = rng.integers(0, 72, size=rows)
+    contract = rng.choice(["Month-to-month", "One year", "Two year"], size=rows)
+    logit = 0.5 - 0.06 * tenure + np.where(contract == "Month-to-month", 1.2, -0.8)
+    churn = np.where(rng.random(rows) < 1 / (1 + np.exp(-logit)), "Yes", "No")
+    total = (tenure * 50.0).astype(str)
+    total[:7] = " "  # blanks, as in Telco's TotalCharges
+    return pd.DataFrame(
+        {
+            "customerID": [f"{i:04d}-X" for i in range(rows)],
+            "tenure": tenure.astype(str),
+            "Contract": contract,
+            "TotalCharges": total,
+            "leak": churn,
+            "Churn": churn,
+        }
+    )
+
+
+def test_feature_table_types_labels_and_drops(tmp_path):
+    path = tmp_path / "telco.csv"
+    _telco_like().to_csv(path, index=False)
+    matrix = feature_table_matrix(
+        read_table(path), "Churn", id_column="customerID", positive="Yes", drop=["leak"]
+    )
+    assert list(matrix.columns) == [
+        "account_id",
+        "as_of",
+        "tenure",
+        "Contract",
+        "TotalCharges",
+        "Churn",
+    ]
+    assert matrix["as_of"].nunique() == 1
+    assert matrix["TotalCharges"].dtype == float and matrix["TotalCharges"].isna().sum() == 7
+    assert matrix["tenure"].dtype == float
+    assert matrix["Contract"].dtype == object
+    assert set(matrix["Churn"]) == {0.0, 1.0}
+
+
+def test_label_values_map_words_and_refuse_to_guess():
+    assert label_values(pd.Series(["Yes", "No", ""])).tolist()[:2] == [1.0, 0.0]
+    assert np.isnan(label_values(pd.Series(["Yes", "No", ""]))[2])
+    flags = pd.Series(["Attrited Customer", "Existing Customer"])
+    with pytest.raises(ValueError, match="--positive"):
+        label_values(flags)
+    assert label_values(flags, positive="Attrited Customer").tolist() == [1.0, 0.0]
+    with pytest.raises(ValueError, match="no row has the positive label"):
+        label_values(flags, positive="Churned")
+
+
+def test_unknown_columns_are_named():
+    with pytest.raises(ValueError, match="--drop 'nope'"):
+        feature_table_matrix(_telco_like(), "Churn", positive="Yes", drop=["nope"])
+
+
+@pytest.mark.slow
+def test_health_train_table_runs_kfold_and_says_so(tmp_path, tracking, capsys):
+    path = tmp_path / "telco.csv"
+    _telco_like(rows=400).to_csv(path, index=False)
+    argv = ["train", "--table", str(path), "--label", "Churn", "--positive", "Yes"]
+    assert main([*argv, "--id", "customerID", "--drop", "leak", "--experiment", "t"]) == 0
+    assert "Churn" in capsys.readouterr().out
+    version = MlflowClient().get_model_version_by_alias("Churn", "champion")
+    run = MlflowClient().get_run(version.run_id)
+    assert run.data.tags["validation"] == "stratified-5-fold"
+    assert "flat table" in run.data.tags["validation_note"]
+    assert run.data.params["validation"] == "stratified-5-fold"
+    assert run.data.metrics["val_roc_auc"] > 0.7
+    model = mlflow.pyfunc.load_model("models:/Churn@champion")
+    frame = feature_table_matrix(_telco_like(rows=10, seed=9), "Churn", positive="Yes")
+    assert (
+        model.predict(frame[["tenure", "Contract", "TotalCharges"]])["probability"]
+        .between(0, 1)
+        .all()
+    )
+    features = mlflow.artifacts.load_dict(f"runs:/{version.run_id}/features.json")["features"]
+    assert "leak" not in features and "customerID" not in features

@@ -1,0 +1,359 @@
+"""The score backtest: replay scoring at past dates with models that only knew the data before them.
+
+At each backtest date ``d`` a churn model is fitted on the feature-matrix rows whose label window
+closed before ``d`` (``as_of + horizon + grace <= d``; features are point-in-time, so those rows
+hold nothing from ``d`` on), every account active at ``d`` is scored, and the scores are set
+against what happened next. The result says, per band, how many accounts were in it and what share
+churned or renewed, how much likelier red accounts were to churn than the average one, and how
+long before a churn red first showed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+
+from features.contract import Tables
+from features.matrix import build_feature_matrix
+from features.timeline import coverage_spells, observation_end
+from serving.score import LoadedModel, ScoreConfig, band, score_features
+from training.train import TrainConfig, build_training_matrix, fit_target
+
+BANDS = ("red", "yellow", "green")
+
+
+@dataclass(frozen=True)
+class BacktestConfig:
+    """Which past dates to replay and with what training and band settings."""
+
+    every_days: int = 60
+    lookback_days: int = 365
+    dates: tuple[str, ...] = ()
+    train: TrainConfig = field(default_factory=TrainConfig)
+    score: ScoreConfig = field(default_factory=ScoreConfig)
+
+    @property
+    def gap_days(self) -> int:
+        """Days after an as-of date until its churn label is known."""
+        return self.train.horizon_days + self.train.grace_days
+
+
+@dataclass
+class Backtest:
+    """Scored rows with their realised outcomes, and what each date's model was."""
+
+    rows: pd.DataFrame
+    fits: pd.DataFrame
+    config: BacktestConfig
+    skipped: dict[pd.Timestamp, str] = field(default_factory=dict)
+
+
+def backtest_dates(tables: Tables, config: BacktestConfig) -> list[pd.Timestamp]:
+    """Every ``every_days`` back from the last date whose outcomes are known, over the lookback."""
+    if config.dates:
+        return sorted(pd.Timestamp(d) for d in config.dates)
+    last = (observation_end(tables) - pd.Timedelta(days=config.gap_days)).normalize()
+    steps = config.lookback_days // config.every_days
+    return [last - pd.Timedelta(days=config.every_days * k) for k in range(steps, -1, -1)]
+
+
+def known_before(matrix: pd.DataFrame, date: pd.Timestamp, gap_days: int) -> pd.DataFrame:
+    """Training rows whose churn label was settled before ``date``."""
+    settled = matrix["as_of"] + pd.Timedelta(days=gap_days) <= date
+    return matrix[settled].reset_index(drop=True)
+
+
+def churn_dates(tables: Tables, outcomes: pd.DataFrame, grace_days: int) -> pd.Series:
+    """For rows that churned: the end of the coverage that held the account at ``as_of``."""
+    spells = coverage_spells(tables.subscriptions, grace_days)
+    rows = outcomes[["account_id", "as_of"]].reset_index()
+    joined = rows.merge(spells, on="account_id", how="left")
+    holds = (joined["spell_start"] < joined["as_of"]) & (joined["spell_end"] >= joined["as_of"])
+    ends = joined[holds].drop_duplicates("index").set_index("index")["spell_end"]
+    out = ends.reindex(outcomes.index)
+    return out.where(outcomes["churned"] == 1)
+
+
+def replay(
+    tables: Tables,
+    config: BacktestConfig = BacktestConfig(),
+    progress: Callable[[str], None] | None = None,
+) -> Backtest:
+    """Fit, score and compare at every backtest date."""
+    dates = backtest_dates(tables, config)
+    say = progress or (lambda _: None)
+    say("building the training matrix")
+    matrix = build_training_matrix(tables, config.train)
+    say(f"features and outcomes at {len(dates)} backtest dates")
+    current = build_feature_matrix(tables, dates, config.train.labels)
+    current["churn_date"] = churn_dates(tables, current, config.train.grace_days)
+    scored, fits, skipped = [], [], {}
+    for date in dates:
+        train = known_before(matrix, date, config.gap_days)
+        say(f"{date.date()}: fitting on {len(train):,} rows settled before it")
+        try:
+            fitted = fit_target(train, "churned", config.train)
+        except ValueError as error:  # too little settled history before this date
+            skipped[date] = str(error)
+            say(f"{date.date()}: skipped ({error})")
+            continue
+        model = LoadedModel(fitted.model, f"backtest:{date.date()}", str(date.date()))
+        frame = current[current["as_of"] == date].reset_index(drop=True)
+        scores, _ = score_features(frame, model, None, config.score)
+        outcome = frame[["churned", "renewed", "churn_date"]]
+        scored.append(
+            scores[["account_id", "as_of", "churn_probability", "health_score", "band"]].join(
+                outcome
+            )
+        )
+        fits.append(
+            {
+                "as_of": date,
+                "train_rows": len(fitted.split.train),
+                "train_from": fitted.split.train_dates[0],
+                "train_to": fitted.split.train_dates[-1],
+                "validation_to": fitted.split.validation_dates[-1],
+                "val_roc_auc": fitted.metrics["val_roc_auc"],
+            }
+        )
+    if not scored:
+        raise ValueError(
+            "no backtest date has enough settled history to train on: "
+            + "; ".join(f"{d.date()}: {why}" for d, why in skipped.items())
+        )
+    rows = pd.concat(scored, ignore_index=True)
+    return Backtest(rows, pd.DataFrame(fits), config, skipped)
+
+
+# ----- summaries (pure) -----------------------------------------------------------------------
+
+
+def band_summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per band over all dates: accounts scored, share that churned, share of renewals due that renewed."""
+    grouped = rows.groupby("band")
+    out = pd.DataFrame(
+        {
+            "accounts": grouped.size(),
+            "churned": grouped["churned"].sum(),
+            "renewal_due": grouped["renewed"].count(),
+            "renewed": grouped["renewed"].sum(),
+        }
+    ).reindex(list(BANDS), fill_value=0)
+    out["churn_rate"] = out["churned"] / out["accounts"].where(out["accounts"] > 0)
+    out["renewal_rate"] = out["renewed"] / out["renewal_due"].where(out["renewal_due"] > 0)
+    out["share_of_churns"] = out["churned"] / max(out["churned"].sum(), 1)
+    out.index.name = "band"
+    return out.astype({"accounts": int, "churned": int, "renewal_due": int, "renewed": int})
+
+
+def date_summary(rows: pd.DataFrame, fits: pd.DataFrame) -> pd.DataFrame:
+    """Per backtest date: accounts per band, base churn rate, red churn rate, and the fit."""
+    counts = rows.pivot_table(index="as_of", columns="band", values="account_id", aggfunc="count")
+    counts = counts.reindex(columns=list(BANDS), fill_value=0).fillna(0).astype(int)
+    counts.columns = [f"accounts_{b}" for b in BANDS]
+    rates = rows.pivot_table(index="as_of", columns="band", values="churned", aggfunc="mean")
+    rates = rates.reindex(index=counts.index, columns=list(BANDS))
+    out = counts.assign(base_churn_rate=rows.groupby("as_of")["churned"].mean())
+    for b in BANDS:
+        out[f"{b}_churn_rate"] = rates[b]
+    return out.join(fits.set_index("as_of")).reset_index()
+
+
+SCORE_EDGES = (0, 40, 50, 60, 70, 80, 90, 101)
+
+
+def score_range_summary(
+    rows: pd.DataFrame, config: ScoreConfig = ScoreConfig(), edges: tuple[int, ...] = SCORE_EDGES
+) -> pd.DataFrame:
+    """Per health-score range: accounts and churn share, whatever the band thresholds are."""
+    cuts = sorted({*edges, config.red_below, config.green_from})
+    names = [f"{lo}-{hi - 1}" for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)]
+    ranges = pd.cut(rows["health_score"], cuts, right=False, labels=names)
+    grouped = rows.groupby(ranges, observed=False)
+    out = pd.DataFrame({"accounts": grouped.size(), "churn_rate": grouped["churned"].mean()})
+    lows = np.array(cuts[:-1])
+    out["band"] = band(lows, config)
+    out.index = out.index.astype(str)
+    out.index.name = "health_score"
+    return out
+
+
+def warning_times(rows: pd.DataFrame) -> pd.DataFrame:
+    """Churns that red caught, with the first date of the unbroken red run before each.
+
+    A churn is caught when the account was red at a backtest date whose horizon the churn fell in.
+    Its warning is the churn date minus the first of the consecutive red scorings leading to it.
+    """
+    churns = rows[rows["churned"] == 1]
+    caught = churns[churns["band"] == "red"]
+    records = []
+    for (account, churn_date), hits in caught.groupby(["account_id", "churn_date"]):
+        history = rows[(rows["account_id"] == account) & (rows["as_of"] < churn_date)]
+        history = history.sort_values("as_of")
+        last_red = hits["as_of"].max()
+        before = history[history["as_of"] <= last_red]["band"].to_numpy()[::-1]
+        run = int(np.argmax(before != "red")) if (before != "red").any() else len(before)
+        first_red = history[history["as_of"] <= last_red]["as_of"].iloc[-run]
+        records.append(
+            {
+                "account_id": account,
+                "churn_date": churn_date,
+                "first_red": first_red,
+                "days_of_warning": int((churn_date - first_red).days),
+            }
+        )
+    columns = ["account_id", "churn_date", "first_red", "days_of_warning"]
+    return pd.DataFrame(records, columns=columns)
+
+
+def churn_events(rows: pd.DataFrame) -> int:
+    """Distinct churns (account, churn date) seen within the horizon of some backtest date."""
+    churns = rows[rows["churned"] == 1]
+    return int(churns[["account_id", "churn_date"]].drop_duplicates().shape[0])
+
+
+def summary_metrics(
+    by_band: pd.DataFrame, by_score: pd.DataFrame, warnings: pd.DataFrame, rows: pd.DataFrame
+) -> dict[str, float]:
+    """The backtest's headline numbers, as logged to MLflow and printed in the report."""
+    base = float(rows["churned"].mean())
+    red_rate = by_band.loc["red", "churn_rate"]
+    days = warnings["days_of_warning"]
+    metrics = {
+        "backtest_dates": float(rows["as_of"].nunique()),
+        "scored_rows": float(len(rows)),
+        "base_churn_rate": base,
+        "red_lift": float(red_rate / base) if base > 0 and pd.notna(red_rate) else np.nan,
+        "churns": float(churn_events(rows)),
+        "churns_caught_by_red": float(len(warnings)),
+        "median_warning_days": float(days.median()) if len(days) else np.nan,
+        "mean_warning_days": float(days.mean()) if len(days) else np.nan,
+    }
+    for b in BANDS:
+        for column in ("accounts", "churn_rate", "renewal_due", "renewal_rate"):
+            metrics[f"{column}_{b}"] = float(by_band.loc[b, column])
+    for name, row in by_score.iterrows():
+        key = name.replace("-", "_")
+        metrics[f"accounts_score_{key}"] = float(row["accounts"])
+        metrics[f"churn_rate_score_{key}"] = float(row["churn_rate"])
+    return metrics
+
+
+@dataclass
+class Summary:
+    """Everything the report shows; ``metrics`` is what MLflow records."""
+
+    by_band: pd.DataFrame
+    by_date: pd.DataFrame
+    by_score: pd.DataFrame
+    warnings: pd.DataFrame
+    metrics: dict[str, float]
+
+
+def summarise(backtest: Backtest) -> Summary:
+    rows = backtest.rows
+    by_band = band_summary(rows)
+    by_score = score_range_summary(rows, backtest.config.score)
+    warnings = warning_times(rows)
+    metrics = summary_metrics(by_band, by_score, warnings, rows)
+    return Summary(by_band, date_summary(rows, backtest.fits), by_score, warnings, metrics)
+
+
+@dataclass
+class BacktestResult:
+    backtest: Backtest
+    summary: Summary
+    report: Path
+    run_id: str | None
+
+
+def run_backtest(
+    tables: Tables,
+    out: Path,
+    config: BacktestConfig = BacktestConfig(),
+    log_run: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> BacktestResult:
+    """Replay, summarise, write the HTML report and log it with its numbers to MLflow."""
+    from training.report import backtest_html
+
+    backtest = replay(tables, config, progress)
+    summary = summarise(backtest)
+    out = Path(out)
+    _write_text(out, backtest_html(backtest, summary))
+    run_id = None
+    if log_run:
+        run_id = log_backtest(backtest, summary, out)
+    return BacktestResult(backtest, summary, out, run_id)
+
+
+def log_backtest(backtest: Backtest, summary: Summary, report: Path) -> str:
+    """One MLflow run: the settings, the report's numbers as metrics, the report and its tables."""
+    from serving.tracking import use_experiment
+
+    dates = _days(summary.by_date["as_of"])
+    if "MLFLOW_RUN_ID" not in os.environ:  # under ``mlflow run`` the project's run is used
+        use_experiment(backtest.config.train.experiment)
+    with mlflow.start_run(run_name=f"backtest-{dates[-1]}") as run:
+        mlflow.set_tags({"job": "backtest", "dates": ",".join(dates)})
+        if backtest.skipped:
+            mlflow.set_tag("skipped_dates", ",".join(_days(backtest.skipped)))
+        mlflow.log_params(_params(backtest.config))
+        mlflow.log_metrics(summary.metrics)
+        for step, row in summary.by_date.iterrows():
+            mlflow.log_metrics(
+                {
+                    "date_accounts_red": float(row["accounts_red"]),
+                    "date_base_churn_rate": float(row["base_churn_rate"]),
+                    "date_val_roc_auc": float(row["val_roc_auc"]),
+                },
+                step=int(step),
+            )
+        mlflow.log_artifact(str(report), "backtest")
+        mlflow.log_table(_jsonable(summary.by_band.reset_index()), "backtest/by_band.json")
+        mlflow.log_table(_jsonable(summary.by_score.reset_index()), "backtest/by_score.json")
+        mlflow.log_table(_jsonable(summary.by_date), "backtest/by_date.json")
+        mlflow.log_table(_jsonable(summary.warnings), "backtest/warnings.json")
+        return run.info.run_id
+
+
+def _params(config: BacktestConfig) -> dict[str, object]:
+    train = asdict(config.train)
+    train.pop("booster")
+    return {
+        "every_days": config.every_days,
+        "lookback_days": config.lookback_days,
+        **{f"band_{k}": v for k, v in asdict(config.score).items()},
+        **train,
+    }
+
+
+def _days(dates) -> list[str]:
+    return [str(pd.Timestamp(d).date()) for d in dates]
+
+
+def _jsonable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates as ISO strings: MLflow tables are JSON."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+    return out
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write atomically: a failed run never leaves half a report in place of the last one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, suffix=".tmp", delete=False, encoding="utf-8"
+    ) as handle:
+        handle.write(text)
+        tmp = Path(handle.name)
+    tmp.replace(path)
