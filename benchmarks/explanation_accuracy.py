@@ -38,7 +38,7 @@ def main() -> None:
     from features.builders import FAMILIES
     from features.loading import load_tables
     from features.matrix import build_features
-    from features.synthetic import generate_demo_data, write_demo_data
+    from health.synthetic import generate_demo_data, write_demo_data
     from serving.score import TIMING_FEATURES, LoadedModel, ScoreConfig, score_features
     from training.train import TrainConfig, build_training_matrix, fit_target
 

@@ -4,7 +4,7 @@ Why: the feature build must stay fast and bounded in memory as events grow (issu
 10M events / 5,000 accounts / 12 as-of dates under 20 s and 4 GB; 100M events from Parquet on disk
 under 16 GB, time no worse than linear in events).
 
-Data: demo accounts from ``features.synthetic`` (default density, ~850 events per account), with
+Data: demo accounts from ``health.synthetic`` (default density, ~850 events per account), with
 their events copied under new user ids (``<user>-c<k>``, timestamps shifted by minutes) until the
 requested number of events is reached. The copies are written once as a Parquet directory (one
 file per copy) under ``--data`` and reused by later runs.
@@ -41,7 +41,7 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from features.synthetic import generate_demo_data, write_demo_data  # noqa: E402
+from health.synthetic import generate_demo_data, write_demo_data  # noqa: E402
 
 
 def peak_rss_gb() -> float:

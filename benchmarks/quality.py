@@ -36,7 +36,7 @@ def demo_matrix(accounts: int, seed: int = 7) -> pd.DataFrame:
     import tempfile
 
     from features.loading import load_tables
-    from features.synthetic import generate_demo_data, write_demo_data
+    from health.synthetic import generate_demo_data, write_demo_data
     from training.train import TrainConfig, build_training_matrix
 
     with tempfile.TemporaryDirectory() as folder:

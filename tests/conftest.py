@@ -13,7 +13,7 @@ os.environ.setdefault("DO_NOT_TRACK", "true")
 @pytest.fixture(scope="session")
 def demo_tables_dir(tmp_path_factory):
     """A small demo company written to disk once per test session."""
-    from features.synthetic import generate_demo_data, write_demo_data
+    from health.synthetic import generate_demo_data, write_demo_data
 
     folder = tmp_path_factory.mktemp("demo-data")
     write_demo_data(generate_demo_data(n_accounts=400, seed=3), folder)
@@ -45,7 +45,7 @@ def tracking(tmp_path, monkeypatch):
     forget_experiment()
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
-    from serving.tracking import configure_tracking
+    from health.tracking import configure_tracking
 
     configure_tracking(tmp_path)
     yield uri

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-from training.cli import main
+from health.cli import main
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from training.cli import main
+from health.cli import main
 
 pytestmark = pytest.mark.slow
 

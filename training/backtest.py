@@ -296,11 +296,9 @@ def run_backtest(
 
 def log_backtest(backtest: Backtest, summary: Summary, report: Path) -> str:
     """One MLflow run: the settings, the report's numbers as metrics, the report and its tables."""
-    from serving.tracking import use_experiment
-
     dates = _days(summary.by_date["as_of"])
     if "MLFLOW_RUN_ID" not in os.environ:  # under ``mlflow run`` the project's run is used
-        use_experiment(backtest.config.train.experiment)
+        mlflow.set_experiment(backtest.config.train.experiment)
     with mlflow.start_run(run_name=f"backtest-{dates[-1]}") as run:
         mlflow.set_tags({"job": "backtest", "dates": ",".join(dates)})
         if backtest.skipped:

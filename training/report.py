@@ -11,6 +11,7 @@ import base64
 import html
 import io
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import mlflow
@@ -26,7 +27,6 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from serving.review import find_output
 from serving.score import ScoreConfig, band
 
 if TYPE_CHECKING:
@@ -40,6 +40,27 @@ COMPARED = ("val_roc_auc", "val_pr_auc", "val_top_decile_lift", "val_brier", "va
 
 
 # ----- which run ------------------------------------------------------------------------------
+
+
+def find_output(path: str | Path, start: str | Path | None = None) -> Path:
+    """An existing path, relative ones also looked up in parent folders.
+
+    Jupyter starts a notebook's kernel in the notebook's folder, while ``health demo`` writes to
+    the folder it ran in (usually the repository root).
+    """
+    path = Path(path)
+    if path.is_absolute():
+        candidates = [path]
+    else:
+        here = Path(start or Path.cwd()).resolve()
+        candidates = [folder / path for folder in (here, *here.parents)]
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(
+        f"{path} not found from {start or Path.cwd()} or its parents: run `health demo` "
+        "(or `health score DATA --out DIR`) first, or point the notebook at a scoring output"
+    )
 
 
 def connect(tracking_uri: str) -> str:

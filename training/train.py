@@ -588,13 +588,11 @@ def train_from_matrix(
     matrix: pd.DataFrame, config: TrainConfig = TrainConfig(), labels: list[str] | None = None
 ) -> list[ModelResult]:
     """One MLflow run per label present in the matrix."""
-    from serving.tracking import use_experiment
-
     client = MlflowClient()
     targets = labels or [c for c in LABELS if c in matrix and matrix[c].notna().any()]
     parent = os.environ.pop("MLFLOW_RUN_ID", None)
     if parent is None:
-        use_experiment(config.experiment)
+        mlflow.set_experiment(config.experiment)
         return [train_target(matrix, label, config, client) for label in targets]
     # Under ``mlflow run`` the project's run is the parent; each model gets a nested run.
     with mlflow.start_run(run_id=parent):

@@ -14,6 +14,7 @@ import shap
 
 from features.builders import FAMILIES
 from features.matrix import build_features
+from health.cli import main
 from serving.model import MissingFeaturesError
 from serving.score import (
     TIMING_FEATURES,
@@ -31,7 +32,6 @@ from serving.score import (
     write_outputs,
 )
 from serving.sentences import driver_sentence
-from training.cli import main
 from training.train import TrainConfig, build_training_matrix, fit_target
 
 AS_OF = pd.Timestamp("2025-10-01")

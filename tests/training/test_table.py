@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-from training.cli import main
+from health.cli import main
 from training.table import feature_table_matrix, label_values, read_table
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from features.builders import FAMILIES, FEATURES
+from training.report import find_output
 
 BANDS = ("red", "yellow", "green")
 BAND_COLOURS = {"red": "#d62728", "yellow": "#e8b600", "green": "#2ca02c"}
@@ -34,27 +35,6 @@ class Scoring:
     @property
     def as_of(self) -> pd.Timestamp:
         return pd.Timestamp(self.scores["as_of"].iloc[0])
-
-
-def find_output(path: str | Path, start: str | Path | None = None) -> Path:
-    """An existing path, relative ones also looked up in parent folders.
-
-    Jupyter starts a notebook's kernel in the notebook's folder, while ``health demo`` writes to
-    the folder it ran in (usually the repository root).
-    """
-    path = Path(path)
-    if path.is_absolute():
-        candidates = [path]
-    else:
-        here = Path(start or Path.cwd()).resolve()
-        candidates = [folder / path for folder in (here, *here.parents)]
-    for candidate in candidates:
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError(
-        f"{path} not found from {start or Path.cwd()} or its parents: run `health demo` "
-        "(or `health score DATA --out DIR`) first, or point the notebook at a scoring output"
-    )
 
 
 def load_scoring(folder: str | Path, as_of: str | pd.Timestamp | None = None) -> Scoring:

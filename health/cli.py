@@ -67,7 +67,7 @@ def _load(source: str, console):
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from features.synthetic import generate_demo_data, write_demo_data
+    from health.synthetic import generate_demo_data, write_demo_data
 
     console = _console()
     started = time.perf_counter()
@@ -121,12 +121,14 @@ def cmd_features(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from serving.tracking import configure_tracking, ui_command
+    from health.tracking import configure_tracking, ui_command, use_experiment
     from training.fit import BoosterParams
     from training.train import TrainConfig, train_from_matrix, train_models
 
     console = _console()
     uri = configure_tracking(".")
+    if "MLFLOW_RUN_ID" not in os.environ:  # under ``mlflow run`` the project's run is used
+        use_experiment(args.experiment)
     config = TrainConfig(
         horizon_days=args.horizon_days,
         every_days=args.every_days,
@@ -197,9 +199,9 @@ def _print_training(console, results) -> None:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from health.tracking import configure_tracking, use_experiment
     from serving.model import MissingFeaturesError
     from serving.score import CHAMPION_URIS, ScoreConfig, score_job
-    from serving.tracking import configure_tracking, use_experiment
 
     console = _console()
     configure_tracking(".")
@@ -303,15 +305,16 @@ def print_top_risk(
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from features.loading import load_tables
-    from features.synthetic import generate_demo_data, write_demo_data
+    from health.synthetic import generate_demo_data, write_demo_data
+    from health.tracking import configure_tracking, ui_command, use_experiment
     from serving.score import score_job
-    from serving.tracking import configure_tracking, ui_command
     from training.train import TrainConfig, train_models
 
     console = _console()
     started = time.perf_counter()
     out = Path(args.out)
     uri = configure_tracking(out)
+    use_experiment(args.experiment)
     data_dir = out / "data"
     with console.status(f"Generating demo data: {args.accounts:,} accounts over two years..."):
         write_demo_data(generate_demo_data(n_accounts=args.accounts, seed=args.seed), data_dir)
@@ -344,8 +347,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
+    from health.tracking import configure_tracking, use_experiment
     from serving.score import ScoreConfig
-    from serving.tracking import configure_tracking, use_experiment
     from training.backtest import BacktestConfig, run_backtest
     from training.train import TrainConfig
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from serving import review
-from serving.review import Scoring
+from health import review
+from health.review import Scoring
 
 FAMILIES = ("usage", "adoption", "sentiment", "support", "contract")
 

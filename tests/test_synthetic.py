@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.synthetic import generate_demo_data, write_demo_data
+from health.synthetic import generate_demo_data, write_demo_data
 
 N = 200
 COLUMNS = {

@@ -1,0 +1,7 @@
+"""``python -m health``: the same command as ``health``."""
+
+import sys
+
+from health.cli import main
+
+sys.exit(main())
