@@ -29,6 +29,10 @@ DOMAIN_LEXICON: dict[str, float] = {
     "competitor": -0.8,
     "unusable": -2.4,
     "workaround": -0.6,
+    # Neutral in VADER, so "not working" and "still not fixed" scored 0; as positives, VADER's
+    # negation turns them negative.
+    "working": 1.0,
+    "fixed": 1.2,
     "seamless": 1.8,
     "intuitive": 1.6,
     "recommend": 1.5,

@@ -5,9 +5,19 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
+
+# Hypothesis profiles. "ci" is derandomized (the same examples on every run, no example database),
+# so a property that passes in CI passes on every CI run and a mutant it kills stays killed; it is
+# chosen when CI is set (CI sets CI=true) or under mutmut (MUTANT_UNDER_TEST). "dev" keeps random
+# exploration for local runs. HYPOTHESIS_PROFILE picks one explicitly.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev")
+_under_ci = bool(os.environ.get("CI")) or "MUTANT_UNDER_TEST" in os.environ
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if _under_ci else "dev"))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,161 @@
+"""Driver sentences pinned by literal strings worked out by hand (never by the code under test)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from serving.sentences import driver_sentence, driver_sentences, feature_label, sentences_for
+
+NAN = float("nan")
+
+
+def words(feature: str, **columns) -> list[str]:
+    """The sentences for ``feature`` over rows given column by column."""
+    return list(driver_sentences(feature, pd.DataFrame(columns)))
+
+
+def test_a_fall_a_rise_a_hold_and_a_first_month_of_usage():
+    assert words(
+        "events_30d", events_30d=[19, 30, 7, 5, 1234], events_prev_30d=[42, 20, 7, 0, 2000]
+    ) == [
+        "Product usage (events) fell from 42 to 19 over the last 30 days (-55%)",
+        "Product usage (events) rose from 20 to 30 over the last 30 days (+50%)",
+        "Product usage (events) held at 7 over the last 30 days",
+        "Product usage (events) rose from 0 to 5 over the last 30 days",
+        "Product usage (events) fell from 2,000 to 1,234 over the last 30 days (-38%)",
+    ]
+
+
+def test_change_sentences_are_shared_by_the_pair_and_name_their_window():
+    frame = pd.DataFrame({"active_users_30d": [19.0], "active_users_prev_30d": [42.0]})
+    expected = "Active users fell from 42 to 19 over the last 30 days (-55%)"
+    assert list(driver_sentences("active_users_prev_30d", frame)) == [expected]
+    assert list(
+        driver_sentences("active_users_change_30d", frame.assign(active_users_change_30d=-0.55))
+    ) == [expected]
+    assert words("tickets_90d", tickets_90d=[6], tickets_prev_90d=[2]) == [
+        "Support tickets rose from 2 to 6 over the last 90 days (+200%)"
+    ]
+
+
+def test_a_change_without_the_earlier_window_states_the_number_alone():
+    frame = pd.DataFrame({"events_30d": [5.0]})  # no events_prev_30d column at all
+    assert list(driver_sentences("events_30d", frame)) == [
+        "Product usage (events): 5 in the last 30 days"
+    ]
+    assert words("events_30d", events_30d=[5.0], events_prev_30d=[NAN]) == [
+        "Product usage (events): 5 in the last 30 days"
+    ]
+
+
+def test_days_since_and_their_missing_wording():
+    assert words("days_since_last_event", days_since_last_event=[12.0, NAN, 1500.0]) == [
+        "Last product activity 12 days ago",
+        "No product activity on record",
+        "Last product activity 1,500 days ago",
+    ]
+    assert words("days_since_last_ticket", days_since_last_ticket=[NAN, 3.0]) == [
+        "No support ticket on record",
+        "Last support ticket 3 days ago",
+    ]
+
+
+def test_plain_templates_with_their_formats():
+    assert words("active_days_30d", active_days_30d=[7.0]) == ["Active on 7 of the last 30 days"]
+    assert words("catalogue_share_90d", catalogue_share_90d=[0.25]) == [
+        "Uses 25% of the product's features"
+    ]
+    assert words("mrr", mrr=[1500.0]) == ["Pays 1,500 a month"]
+    assert words("tenure_days", tenure_days=[365.0]) == ["Customer for 12 months"]
+    assert words("events_per_seat_30d", events_per_seat_30d=[3.25]) == [
+        "3.2 events per licensed seat in the last 30 days"
+    ]
+    assert words("is_detractor", is_detractor=[1.0], latest_nps=[3.0]) == [
+        "Latest NPS (3) is a detractor score"
+    ]
+    assert words("nps_change", nps_change=[-4.0]) == [
+        "NPS moved -4 points since the previous survey"
+    ]
+
+
+def test_sentiment_reads_negative_neutral_or_positive_with_a_neutral_band():
+    assert words("sentiment_mean_90d", sentiment_mean_90d=[-0.3, -0.05, 0.0, 0.05, 0.5]) == [
+        "Tickets and survey comments read negative over 90 days (sentiment -0.30 on -1..1)",
+        "Tickets and survey comments read neutral over 90 days (sentiment -0.05 on -1..1)",
+        "Tickets and survey comments read neutral over 90 days (sentiment +0.00 on -1..1)",
+        "Tickets and survey comments read neutral over 90 days (sentiment +0.05 on -1..1)",
+        "Tickets and survey comments read positive over 90 days (sentiment +0.50 on -1..1)",
+    ]
+
+
+def test_usage_slope_falling_and_rising():
+    assert words("usage_slope_12w", usage_slope_12w=[-0.08, 0.03]) == [
+        "Weekly usage is falling over the last 12 weeks (-8% of the average per week)",
+        "Weekly usage is rising over the last 12 weeks (+3% of the average per week)",
+    ]
+
+
+def test_price_rise_fall_unchanged_and_first_term():
+    assert words("mrr_change_pct", mrr_change_pct=[0.1, -0.2, 0.0, NAN]) == [
+        "Price rose 10% at the last renewal",
+        "Price fell 20% at the last renewal",
+        "Price was unchanged at the last renewal",
+        "First term: no earlier price to compare with",
+    ]
+
+
+def test_term_length_in_months_with_monthly_below_45_days():
+    assert words("term_length_days", term_length_days=[365.0, 30.0, 44.0, 45.0]) == [
+        "On a 12-month term",
+        "On a monthly term",
+        "On a monthly term",
+        "On a 1-month term",
+    ]
+
+
+def test_attributes_without_a_template_read_label_colon_value():
+    assert words("plan", plan=["starter", "pro"]) == ["Plan: starter", "Plan: pro"]
+    assert words("seats", seats=[40.0, 2.5, 1234.0]) == ["Seats: 40", "Seats: 2.50", "Seats: 1,234"]
+
+
+def test_missing_values_and_missing_columns_are_said_plainly():
+    assert words("active_days_30d", active_days_30d=[NAN]) == [
+        "Days with any activity in the last 30 days: none on record"
+    ]
+    frame = pd.DataFrame({"mrr": [10.0, 20.0]})
+    assert (
+        list(driver_sentences("tickets_30d", frame))
+        == ["Support tickets in the last 30 days: not in the data"] * 2
+    )
+    assert feature_label("tickets_30d") == "Support tickets in the last 30 days"
+    assert feature_label("contract_owner") == "Contract owner"
+
+
+def test_sentences_for_picks_each_rows_feature_and_leaves_none_empty():
+    frame = pd.DataFrame(
+        {"active_days_30d": [7.0, 3.0, 9.0], "mrr": [1500.0, 900.0, 20.0], "seats": [1.0, 2.0, 3.0]}
+    )
+    chosen = np.array(["active_days_30d", None, "mrr"], dtype=object)
+    assert list(sentences_for(chosen, frame)) == [
+        "Active on 7 of the last 30 days",
+        None,
+        "Pays 20 a month",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("feature", "value", "expected"),
+    [
+        ("open_tickets", 4.0, "4 support tickets still open"),
+        ("escalations_90d", 2.0, "2 escalated tickets in 90 days"),
+        ("mean_resolution_days_90d", 2.25, "Tickets took 2.2 days to resolve on average"),
+        ("high_priority_share_90d", 0.5, "50% of tickets in 90 days were high priority"),
+        ("seat_utilisation_30d", 0.4, "40% of licensed seats were active in the last 30 days"),
+        ("features_dropped_30d", 2.0, "Stopped using 2 feature(s) in the last 30 days"),
+        ("days_to_term_end", 30.0, "Renewal is due in 30 days"),
+    ],
+)
+def test_one_accounts_sentence(feature, value, expected):
+    assert driver_sentence(feature, pd.Series({feature: value, "mrr": 100.0})) == expected
