@@ -63,7 +63,8 @@ def train_model(path: Path) -> None:
     """A calibrated model of the demo model's shape (200 trees of 15 leaves) on synthetic rows."""
     import lightgbm as lgb
 
-    from serving.model import Calibrator, HealthModel, prepare_input
+    from serving.calibration import Calibrator
+    from serving.model import HealthModel, booster_input
 
     frame = synthetic_features(20_000, seed=1)
     features = feature_names()
@@ -75,7 +76,7 @@ def train_model(path: Path) -> None:
         + 0.5 * (frame["plan"] == "starter").to_numpy(dtype=float)
     )
     label = (rng.random(len(frame)) < 1 / (1 + np.exp(-(signal - 1.5)))).astype(int)
-    prepared = prepare_input(frame, features, CATEGORIES)
+    prepared = booster_input(frame, features, CATEGORIES)
     params = {"objective": "binary", "num_leaves": 15, "learning_rate": 0.03, "verbosity": -1}
     booster = lgb.train(params, lgb.Dataset(prepared, label), num_boost_round=200)
     model = HealthModel(

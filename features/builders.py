@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from features.contract import Tables
+from features.flags import is_flag_column, truthy
 from features.pointintime import rows_between
 from features.timeline import active_terms
 
@@ -283,19 +284,11 @@ def support_tickets(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> 
             out["tickets_90d"] > 0
         )
     if "escalated" in tickets:
-        escalated = last_90[_truthy(last_90["escalated"])]
+        escalated = last_90[truthy(last_90["escalated"])]
         out["escalations_90d"] = _count(escalated, accounts)
     last_ticket = tickets.groupby("account_id", sort=False)["created_at"].max().reindex(accounts)
     out["days_since_last_ticket"] = _days(as_of - last_ticket)
     return out
-
-
-def _truthy(values: pd.Series) -> np.ndarray:
-    """True for true-like flags (True, 1, "true", "yes"); missing counts as false."""
-    if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
-        return values.fillna(0).astype(bool).to_numpy()
-    text = values.astype("object").fillna("").astype(str).str.strip().str.lower()
-    return text.isin(("true", "t", "yes", "y", "1", "1.0")).to_numpy()
 
 
 def contract(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> pd.DataFrame:
@@ -323,12 +316,8 @@ def static_attribute(column: pd.Series) -> pd.Series:
     """
     if pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_numeric_dtype(column.dtype):
         return column.astype(float)
-    values = column.dropna()
-    text = values.astype(str).str.strip().str.lower()
-    if len(values) and text.isin(("true", "false")).all():
-        return column.map(lambda v: v if pd.isna(v) else str(v).strip().lower() == "true").astype(
-            float
-        )
+    if is_flag_column(column):
+        return pd.Series(truthy(column), index=column.index).astype(float).where(column.notna())
     as_text = (
         column.astype("object").where(column.notna()).map(lambda v: v if pd.isna(v) else str(v))
     )

@@ -9,8 +9,9 @@ import pandas as pd
 from features.builders import BUILDERS, usage_and_adoption
 from features.contract import Tables
 from features.events import event_features
+from features.labels import LabelConfig, labels
 from features.pointintime import prepare_tables, visible_tables
-from features.timeline import LabelConfig, active_grid, active_terms, labels, observation_end
+from features.timeline import active_grid, active_terms, observation_end
 
 KEYS = ["account_id", "as_of"]
 LABELS = ["churned", "renewed"]

@@ -1,4 +1,4 @@
-"""Time: which accounts are active at an as-of date, and their churn and renewal labels (DESIGN section 2).
+"""Time: when the data starts and ends, the as-of grid, and which accounts are active at a date.
 
 A subscription row is one contract term covering ``[start_date, end_date)``: ``end_date`` is the
 first day without that term, so a renewal starts on the previous term's ``end_date``. A null
@@ -9,23 +9,11 @@ it starts).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
 import pandas as pd
 
 from features.contract import Tables
 
 OPEN_END = pd.Timestamp("2200-01-01")
-
-
-@dataclass(frozen=True)
-class LabelConfig:
-    """Label windows in days; the defaults are DESIGN's."""
-
-    horizon_days: int = 90
-    renewal_window_days: int = 120
-    grace_days: int = 14
 
 
 def observation_end(tables: Tables) -> pd.Timestamp:
@@ -66,27 +54,6 @@ def as_of_grid(start: pd.Timestamp, end: pd.Timestamp, every_days: int = 30) -> 
     return list(pd.date_range(first, last, freq=f"{every_days}D"))
 
 
-def coverage_spells(subscriptions: pd.DataFrame, grace_days: int = 14) -> pd.DataFrame:
-    """Continuous coverage per account: terms merged where the next starts within the grace gap.
-
-    Returns ``account_id, spell_start, spell_end`` (``spell_end`` = ``OPEN_END`` for running terms).
-    """
-    subs = subscriptions[["account_id", "start_date", "end_date"]].copy()
-    subs["end_date"] = subs["end_date"].fillna(OPEN_END)
-    subs = subs.sort_values(["account_id", "start_date"], kind="stable").reset_index(drop=True)
-    reach = subs.groupby("account_id", sort=False)["end_date"].cummax()
-    previous_reach = reach.groupby(subs["account_id"], sort=False).shift()
-    gap = pd.Timedelta(days=grace_days)
-    new_spell = previous_reach.isna() | (subs["start_date"] > previous_reach + gap)
-    subs["spell"] = new_spell.cumsum()
-    spells = subs.groupby("spell", sort=False).agg(
-        account_id=("account_id", "first"),
-        spell_start=("start_date", "min"),
-        spell_end=("end_date", "max"),
-    )
-    return spells.reset_index(drop=True)
-
-
 def active_terms(subscriptions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Accounts active at ``as_of`` and when their current known term ends.
 
@@ -110,48 +77,3 @@ def active_grid(subscriptions: pd.DataFrame, as_of_dates: list[pd.Timestamp]) ->
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]
-
-
-def labels(
-    subscriptions: pd.DataFrame,
-    grid: pd.DataFrame,
-    data_end: pd.Timestamp,
-    config: LabelConfig = LabelConfig(),
-) -> pd.DataFrame:
-    """Churn and renewal labels for ``grid`` rows (``account_id, as_of, term_end``).
-
-    ``churned``: the coverage holding the account at ``as_of`` ends within the horizon and does not
-    resume within the grace gap. ``renewed``: for a term ending within the renewal window, whether
-    coverage continues past it. Labels whose window runs past ``data_end`` are NaN (censored), as
-    are renewal labels of accounts with no term end in the window.
-    """
-    spells = coverage_spells(subscriptions, config.grace_days)
-    out = grid[["account_id", "as_of", "term_end"]].copy()
-    out["_row"] = np.arange(len(out))
-    joined = out.merge(spells, on="account_id", how="left")
-    holds = (joined["spell_start"] < joined["as_of"]) & (joined["spell_end"] >= joined["as_of"])
-    joined = joined[holds].drop_duplicates("_row").set_index("_row").reindex(out["_row"])
-    spell_end = joined["spell_end"].to_numpy()
-
-    horizon = pd.Timedelta(days=config.horizon_days)
-    grace = pd.Timedelta(days=config.grace_days)
-    as_of = out["as_of"].to_numpy()
-    churned = (spell_end <= as_of + horizon).astype(float)
-    churn_censored = as_of + horizon + grace > np.datetime64(data_end)
-    churned[churn_censored] = np.nan
-
-    term_end = out["term_end"].to_numpy()
-    window = pd.Timedelta(days=config.renewal_window_days)
-    in_window = ~pd.isna(term_end) & (term_end <= as_of + window)
-    renewed = (spell_end > term_end).astype(float)
-    renew_known = in_window & ~(term_end + grace > np.datetime64(data_end))
-    renewed[~renew_known] = np.nan
-
-    return pd.DataFrame(
-        {
-            "account_id": out["account_id"].to_numpy(),
-            "as_of": out["as_of"].to_numpy(),
-            "churned": churned,
-            "renewed": renewed,
-        }
-    )

@@ -103,8 +103,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_features(args: argparse.Namespace) -> int:
+    from features.labels import LabelConfig
     from features.matrix import build_feature_matrix
-    from features.timeline import LabelConfig
     from training.train import save_matrix
 
     console = _console()
@@ -121,6 +121,7 @@ def cmd_features(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from features.labels import LabelConfig
     from health.tracking import configure_tracking, ui_command, use_experiment
     from training.fit import BoosterParams
     from training.train import TrainConfig, train_from_matrix, train_models
@@ -130,7 +131,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if "MLFLOW_RUN_ID" not in os.environ:  # under ``mlflow run`` the project's run is used
         use_experiment(args.experiment)
     config = TrainConfig(
-        horizon_days=args.horizon_days,
+        labels=LabelConfig(horizon_days=args.horizon_days),
         every_days=args.every_days,
         experiment=args.experiment,
         model_kind=args.model_kind,
@@ -347,6 +348,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
+    from features.labels import LabelConfig
     from health.tracking import configure_tracking, use_experiment
     from serving.score import ScoreConfig
     from training.backtest import BacktestConfig, run_backtest
@@ -361,7 +363,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         every_days=args.every_days,
         lookback_days=args.lookback_days,
         dates=tuple(args.date or ()),
-        train=TrainConfig(horizon_days=args.horizon_days, experiment=args.experiment),
+        train=TrainConfig(
+            labels=LabelConfig(horizon_days=args.horizon_days), experiment=args.experiment
+        ),
         score=ScoreConfig(**_given(green_from=args.green_from, red_below=args.red_below)),
     )
     started = time.perf_counter()

@@ -16,10 +16,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from features.builders import FAMILIES, FEATURES
+from serving.bands import BAND_COLOURS, BANDS
 from training.report import find_output
 
-BANDS = ("red", "yellow", "green")
-BAND_COLOURS = {"red": "#d62728", "yellow": "#e8b600", "green": "#2ca02c"}
 FAMILY_COLOURS = dict(zip(FAMILIES, plt.get_cmap("tab10").colors, strict=False))
 POINTS_AXIS = "health points (negative = lowers the health score)"
 

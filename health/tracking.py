@@ -7,7 +7,7 @@ from pathlib import Path
 
 import mlflow
 
-DEFAULT_EXPERIMENT = "customer-health"
+from training.train import DEFAULT_EXPERIMENT
 
 
 def configure_tracking(default_dir: str | Path = ".") -> str:

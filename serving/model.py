@@ -7,7 +7,6 @@ plain strings and numbers; categories are restored here (LightGBM rejects mismat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import lightgbm as lgb
@@ -15,27 +14,7 @@ import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 
-
-@dataclass(frozen=True)
-class Calibrator:
-    """Maps a raw model probability to a calibrated one: Platt (logistic) or isotonic (step)."""
-
-    kind: str
-    a: float = 1.0
-    b: float = 0.0
-    x: tuple[float, ...] = field(default_factory=tuple)
-    y: tuple[float, ...] = field(default_factory=tuple)
-
-    def __call__(self, raw: np.ndarray) -> np.ndarray:
-        raw = np.asarray(raw, dtype=float)
-        if self.kind == "identity":
-            return raw
-        if self.kind == "platt":
-            logit = np.log(np.clip(raw, 1e-12, 1 - 1e-12) / np.clip(1 - raw, 1e-12, 1))
-            return 1.0 / (1.0 + np.exp(-(self.a * logit + self.b)))
-        if self.kind == "isotonic":
-            return np.interp(raw, np.asarray(self.x), np.asarray(self.y))
-        raise ValueError(f"unknown calibrator kind {self.kind!r}")
+from serving.calibration import Calibrator
 
 
 class MissingFeaturesError(ValueError):
@@ -57,21 +36,12 @@ def missing_features(columns, features: list[str]) -> list[str]:
     return [name for name in features if name not in present]
 
 
-def category_values(column: pd.Series, levels: list[str]) -> pd.Categorical:
-    """A column as the training categories: values compared as text, unknown levels become NaN."""
-    if isinstance(column.dtype, pd.CategoricalDtype) and list(column.cat.categories) == levels:
-        return column.array
-    if not pd.api.types.is_string_dtype(column):
-        text = column.astype(str).where(column.notna())
-    else:
-        text = column
-    return pd.Categorical(text.where(text.isin(levels)), categories=levels)
-
-
-def prepare_input(
+def model_input(
     frame: pd.DataFrame, features: list[str], categories: dict[str, list[str]]
 ) -> pd.DataFrame:
-    """Columns in model order: categoricals with the training levels, the rest as floats."""
+    """The model's inputs in model order: categories as text (None where missing), the rest as
+    floats. The one coercion: the booster, the baseline, the MLflow signature and Spark read it.
+    """
     missing = missing_features(frame.columns, features)
     if missing:
         raise MissingFeaturesError(missing)
@@ -79,12 +49,32 @@ def prepare_input(
     for name in features:
         column = frame[name]
         if name in categories:
-            out[name] = category_values(column, categories[name])
+            out[name] = category_text(column)
         elif column.dtype == np.float64:
             out[name] = column
         else:
             out[name] = pd.to_numeric(column, errors="coerce").astype(float)
     return pd.DataFrame(out, index=frame.index)
+
+
+def category_text(column: pd.Series) -> pd.Series:
+    """A categorical feature's values as text (as its levels were learned), None where missing."""
+    return column.astype(str).astype(object).where(column.notna(), None)
+
+
+def booster_input(
+    frame: pd.DataFrame, features: list[str], categories: dict[str, list[str]]
+) -> pd.DataFrame:
+    """``model_input`` with each category restored to its training levels (unknown ones missing):
+    LightGBM rejects categoricals whose levels differ from training's."""
+    x = model_input(frame, features, categories)
+    for name, levels in categories.items():
+        column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype) and list(column.cat.categories) == levels:
+            x[name] = column.array
+        else:
+            x[name] = pd.Categorical(x[name].where(x[name].isin(levels)), categories=levels)
+    return x
 
 
 class HealthModel(mlflow.pyfunc.PythonModel):
@@ -119,7 +109,12 @@ class HealthModel(mlflow.pyfunc.PythonModel):
         return state
 
     def prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
-        return prepare_input(frame, self.features, self.categories)
+        """The booster's input for ``frame`` (``booster_input``)."""
+        return booster_input(frame, self.features, self.categories)
+
+    def inputs(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The plain inputs for ``frame`` as its MLflow signature records them (``model_input``)."""
+        return model_input(frame, self.features, self.categories)
 
     def raw_probability(self, frame: pd.DataFrame) -> np.ndarray:
         """The booster's uncalibrated probability (what SHAP explains, on the log-odds scale)."""

@@ -26,8 +26,10 @@ from mlflow.tracking import MlflowClient
 
 from features.builders import FAMILIES, feature_family
 from features.contract import Tables
+from features.labels import LabelConfig
 from features.matrix import build_features
 from features.timeline import observation_end
+from serving.bands import BANDS, BandConfig, band, band_rules, health_score
 from serving.model import HealthModel, MissingFeaturesError, missing_features
 from serving.sentences import sentences_for
 
@@ -36,31 +38,16 @@ from serving.sentences import sentences_for
 TIMING_FEATURES = frozenset({"days_to_term_end", "term_length_days"})
 
 CHAMPION_URIS = {"churn": "models:/churn@champion", "renewal": "models:/renewal@champion"}
-BANDS = ("green", "yellow", "red")
 SCORES, EXPLANATIONS, MANIFEST = "scores", "explanations", "scoring.json"
 
 
 @dataclass(frozen=True)
-class ScoreConfig:
-    """Band thresholds on the 0-100 health score, drivers to write, and the chunk size.
+class ScoreConfig(BandConfig):
+    """The band thresholds (``serving.bands.BandConfig``), drivers to write, and the chunk size."""
 
-    Health 90 is a 10% chance of churning within the horizon, about twice the demo's base rate;
-    below 75 (25%, four to five times the base rate) an account needs a plan now. Fixed numbers
-    on the score, rather than ones relative to a base rate, mean the same account in the same state
-    keeps its band when the model or the customer mix changes.
-    """
-
-    green_from: int = 90
-    red_below: int = 75
     top_drivers: int = 3
     chunk_rows: int = 50_000
     explain: bool = True
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.red_below <= self.green_from <= 101:
-            raise ValueError(
-                f"bands need 0 <= red_below ({self.red_below}) <= green_from ({self.green_from})"
-            )
 
 
 @dataclass
@@ -85,12 +72,6 @@ def load_model(uri: str) -> LoadedModel:
     elif uri.startswith("models:/"):
         version = uri.rsplit("/", 1)[-1]
     return LoadedModel(python_model, uri, str(version))
-
-
-def band(score: np.ndarray, config: ScoreConfig) -> np.ndarray:
-    return np.where(
-        score >= config.green_from, "green", np.where(score < config.red_below, "red", "yellow")
-    )
 
 
 def health_points(
@@ -160,7 +141,7 @@ def probability_scores(
     frame: pd.DataFrame, p_churn: np.ndarray, p_renewal: np.ndarray, config: ScoreConfig
 ) -> pd.DataFrame:
     """The columns every engine writes: probabilities, health score, band, due date, ARR at risk."""
-    health = np.rint(100 * (1 - np.asarray(p_churn))).astype(int)
+    health = health_score(p_churn)
     return pd.DataFrame(
         {
             "account_id": frame["account_id"].to_numpy(),
@@ -183,7 +164,7 @@ def renewal_due(frame: pd.DataFrame, renewal: LoadedModel | None) -> np.ndarray:
     """Accounts whose term ends inside the renewal model's window (the only ones it scores)."""
     if renewal is None or "days_to_term_end" not in frame:
         return np.zeros(len(frame), dtype=bool)
-    window = renewal.model.meta.get("renewal_window_days", 120)
+    window = renewal.model.meta.get("renewal_window_days", LabelConfig().renewal_window_days)
     days = pd.to_numeric(frame["days_to_term_end"], errors="coerce").to_numpy()
     return (days >= 0) & (days <= window)
 
@@ -579,11 +560,7 @@ def run_manifest(
         "as_of": str(as_of.date()),
         "churn_model": {"uri": churn.uri, "version": churn.version},
         "renewal_model": {"uri": renewal.uri, "version": renewal.version} if renewal else None,
-        "bands": {
-            "green": f"health_score >= {config.green_from}",
-            "yellow": f"{config.red_below} <= health_score < {config.green_from}",
-            "red": f"health_score < {config.red_below}",
-        },
+        "bands": band_rules(config),
         "config": asdict(config),
         "excluded_from_reasons": sorted(TIMING_FEATURES),
         "previous_as_of": None

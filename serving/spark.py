@@ -23,7 +23,6 @@ import pandas as pd
 
 from features.contract import Tables
 from features.matrix import build_features
-from serving.model import HealthModel
 from serving.score import (
     CHAMPION_URIS,
     SCORES,
@@ -64,26 +63,6 @@ def spark_session(master: str | None = None):
     )
 
 
-def model_input(frame: pd.DataFrame, model: HealthModel) -> pd.DataFrame:
-    """Account id plus the model's inputs as its MLflow signature records them.
-
-    Categories as strings (None where missing), everything else as float: Spark columns of
-    exactly these types reach the pyfunc unchanged.
-    """
-    out = {"account_id": frame["account_id"].astype(str).to_numpy()}
-    for name in model.features:
-        column = frame[name]
-        if name in model.categories:
-            out[name] = (
-                column.astype(object)
-                .where(column.notna(), None)
-                .map(lambda v: None if v is None else str(v))
-            )
-        else:
-            out[name] = pd.to_numeric(column, errors="coerce").astype(float)
-    return pd.DataFrame(out)
-
-
 def spark_probability(spark, features, model_uri: str, columns: list[str], name: str):
     """Add column ``name``: the registered model's probability, computed by MLflow's Spark UDF."""
     import mlflow.pyfunc
@@ -97,7 +76,7 @@ def probabilities_on_spark(
     spark, frame: pd.DataFrame, loaded: LoadedModel, name: str = "probability"
 ) -> np.ndarray:
     """The model's probability for each row of ``frame``, computed on Spark, in row order."""
-    rows = model_input(frame, loaded.model)
+    rows = loaded.model.inputs(frame).reset_index(drop=True)
     rows.insert(0, "_row", np.arange(len(rows), dtype=np.int64))
     scored = spark_probability(
         spark, spark.createDataFrame(rows), loaded.uri, loaded.model.features, name

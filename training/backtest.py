@@ -21,12 +21,12 @@ import numpy as np
 import pandas as pd
 
 from features.contract import Tables
+from features.labels import churn_dates
 from features.matrix import build_feature_matrix
-from features.timeline import coverage_spells, observation_end
-from serving.score import LoadedModel, ScoreConfig, band, score_features
+from features.timeline import observation_end
+from serving.bands import BANDS, BandConfig, band
+from serving.score import LoadedModel, ScoreConfig, score_features
 from training.train import TrainConfig, build_training_matrix, fit_target
-
-BANDS = ("red", "yellow", "green")
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class BacktestConfig:
     @property
     def gap_days(self) -> int:
         """Days after an as-of date until its churn label is known."""
-        return self.train.horizon_days + self.train.grace_days
+        return self.train.gap_days("churned")
 
 
 @dataclass
@@ -70,17 +70,6 @@ def known_before(matrix: pd.DataFrame, date: pd.Timestamp, gap_days: int) -> pd.
     return matrix[settled].reset_index(drop=True)
 
 
-def churn_dates(tables: Tables, outcomes: pd.DataFrame, grace_days: int) -> pd.Series:
-    """For rows that churned: the end of the coverage that held the account at ``as_of``."""
-    spells = coverage_spells(tables.subscriptions, grace_days)
-    rows = outcomes[["account_id", "as_of"]].reset_index()
-    joined = rows.merge(spells, on="account_id", how="left")
-    holds = (joined["spell_start"] < joined["as_of"]) & (joined["spell_end"] >= joined["as_of"])
-    ends = joined[holds].drop_duplicates("index").set_index("index")["spell_end"]
-    out = ends.reindex(outcomes.index)
-    return out.where(outcomes["churned"] == 1)
-
-
 def replay(
     tables: Tables,
     config: BacktestConfig = BacktestConfig(),
@@ -93,7 +82,9 @@ def replay(
     matrix = build_training_matrix(tables, config.train)
     say(f"features and outcomes at {len(dates)} backtest dates")
     current = build_feature_matrix(tables, dates, config.train.labels)
-    current["churn_date"] = churn_dates(tables, current, config.train.grace_days)
+    current["churn_date"] = churn_dates(
+        tables.subscriptions, current, config.train.labels.grace_days
+    )
     scored, fits, skipped = [], [], {}
     for date in dates:
         train = known_before(matrix, date, config.gap_days)
@@ -170,7 +161,7 @@ SCORE_EDGES = (0, 40, 50, 60, 70, 80, 90, 101)
 
 
 def score_range_summary(
-    rows: pd.DataFrame, config: ScoreConfig = ScoreConfig(), edges: tuple[int, ...] = SCORE_EDGES
+    rows: pd.DataFrame, config: BandConfig = BandConfig(), edges: tuple[int, ...] = SCORE_EDGES
 ) -> pd.DataFrame:
     """Per health-score range: accounts and churn share, whatever the band thresholds are."""
     cuts = sorted({*edges, config.red_below, config.green_from})
@@ -325,10 +316,12 @@ def log_backtest(backtest: Backtest, summary: Summary, report: Path) -> str:
 def _params(config: BacktestConfig) -> dict[str, object]:
     train = asdict(config.train)
     train.pop("booster")
+    labels = train.pop("labels")
     return {
         "every_days": config.every_days,
         "lookback_days": config.lookback_days,
         **{f"band_{k}": v for k, v in asdict(config.score).items()},
+        **labels,
         **train,
     }
 

@@ -1,22 +1,22 @@
-"""Model fitting: LightGBM, the logistic-regression baseline, and the probability calibrator."""
+"""Model fitting: LightGBM with early stopping, and the logistic-regression baseline.
+
+Both read their rows through ``serving.model``'s one input coercion; the calibrator they are
+measured with is fitted by ``serving.calibration``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import lightgbm as lgb
-import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
-from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss
-from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from serving.model import Calibrator, prepare_input
+from serving.model import booster_input, model_input
 from training.split import early_stopping_split
 
 MIN_ROUNDS = 10
@@ -129,7 +129,7 @@ def booster_with_rounds(
 
 
 def _dataset(frame: pd.DataFrame, label: str, features: list[str], categories) -> lgb.Dataset:
-    x = prepare_input(frame, features, categories)
+    x = booster_input(frame, features, categories)
     return lgb.Dataset(
         x,
         label=frame[label].astype(int),
@@ -141,7 +141,10 @@ def _dataset(frame: pd.DataFrame, label: str, features: list[str], categories) -
 def fit_baseline(
     train: pd.DataFrame, label: str, features: list[str], categories: dict[str, list[str]]
 ) -> Pipeline:
-    """Logistic regression on imputed, scaled numbers and one-hot categories."""
+    """Logistic regression on imputed, scaled numbers and one-hot categories (missing is a level).
+
+    It reads ``model_input`` rows, so it can be logged and served as it is.
+    """
     numeric = [f for f in features if f not in categories]
     categorical = list(categories)
     transform = ColumnTransformer(
@@ -154,60 +157,21 @@ def fit_baseline(
                 ),
                 numeric,
             ),
-            ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=5), categorical),
+            (
+                "cat",
+                make_pipeline(
+                    SimpleImputer(
+                        missing_values=None,
+                        strategy="constant",
+                        fill_value="missing",
+                        keep_empty_features=True,
+                    ),
+                    OneHotEncoder(handle_unknown="ignore", min_frequency=5),
+                ),
+                categorical,
+            ),
         ]
     )
     model = make_pipeline(transform, LogisticRegression(max_iter=2000, C=0.5))
-    x = baseline_input(train, features, categories)
+    x = model_input(train, features, categories)
     return model.fit(x, train[label].astype(int))
-
-
-def baseline_input(frame: pd.DataFrame, features: list[str], categories) -> pd.DataFrame:
-    x = frame[features].copy()
-    for name in features:
-        if name in categories:
-            x[name] = x[name].astype("object").where(x[name].notna(), "missing").astype(str)
-        else:
-            x[name] = pd.to_numeric(x[name], errors="coerce").astype(float)
-    return x
-
-
-def _fit_calibrator(kind: str, raw: np.ndarray, y: np.ndarray) -> Calibrator:
-    if kind == "platt":
-        logit = np.log(np.clip(raw, 1e-12, 1 - 1e-12) / np.clip(1 - raw, 1e-12, 1)).reshape(-1, 1)
-        lr = LogisticRegression(C=1e6, max_iter=1000).fit(logit, y)
-        return Calibrator("platt", a=float(lr.coef_[0, 0]), b=float(lr.intercept_[0]))
-    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, y)
-    return Calibrator("isotonic", x=tuple(iso.X_thresholds_), y=tuple(iso.y_thresholds_))
-
-
-# Isotonic calibration overfits small calibration sets (scikit-learn's user guide): below this many
-# held-out rows of the rarer class its steps tie many accounts and cost ranking, so Platt is used.
-ISOTONIC_MIN_PER_CLASS = 1000
-
-
-def cross_fitted_calibration(
-    raw: np.ndarray, y: np.ndarray, seed: int = 0, folds: int = 5
-) -> tuple[Calibrator, np.ndarray, dict[str, float]]:
-    """Pick Platt or isotonic by cross-fitted Brier on held-out rows, then fit it on all of them.
-
-    Isotonic is a candidate only with at least ``ISOTONIC_MIN_PER_CLASS`` rows of each class.
-    Returns the calibrator, the cross-fitted calibrated probabilities (honest for metrics: no row
-    is calibrated by a map that saw it) and the Brier of each candidate.
-    """
-    y = np.asarray(y, dtype=int)
-    candidates = ["platt", "isotonic"]
-    outs = {k: np.empty(len(y)) for k in candidates}
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for fit_idx, held_idx in splitter.split(raw.reshape(-1, 1), y):
-        for kind in candidates:
-            outs[kind][held_idx] = _fit_calibrator(kind, raw[fit_idx], y[fit_idx])(raw[held_idx])
-    briers = {k: float(brier_score_loss(y, outs[k])) for k in candidates}
-    raw_brier = float(brier_score_loss(y, raw))
-    eligible = (
-        candidates if np.bincount(y, minlength=2).min() >= ISOTONIC_MIN_PER_CLASS else ["platt"]
-    )
-    best = min(eligible, key=briers.get)
-    if raw_brier <= briers[best]:
-        return Calibrator("identity"), raw, {**briers, "identity": raw_brier}
-    return _fit_calibrator(best, raw, y), outs[best], {**briers, "identity": raw_brier}

@@ -8,6 +8,8 @@ from matplotlib.figure import Figure
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import precision_recall_curve, roc_curve
 
+from serving.bands import BAND_COLOURS, BANDS, BandConfig, band, band_label, health_score
+
 
 def validation_figure(y: np.ndarray, curves: dict[str, np.ndarray], title: str) -> Figure:
     """Four panels comparing each named probability vector on the same validation rows."""
@@ -69,37 +71,28 @@ def shap_summary_figure(contributions: np.ndarray, values: pd.DataFrame, title: 
     return figure
 
 
-def band_figure(y: np.ndarray, p: np.ndarray, config, title: str) -> Figure:
-    """Realised churn per health band (score = round(100 x (1 - p))) against what was predicted.
+def band_figure(y: np.ndarray, p: np.ndarray, config: BandConfig, title: str) -> Figure:
+    """Realised churn per health band against what was predicted.
 
-    Bands are serving's (``serving.score.band`` and its ``ScoreConfig`` thresholds), so the chart
-    shows whether a red account really churns more than a yellow or a green one.
+    Bands are serving's (``serving.bands``), so the chart shows whether a red account really
+    churns more than a yellow or a green one.
     """
-    from serving.score import band
-
     y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
-    bands = band(np.rint(100 * (1 - p)), config)
-    names = ["red", "yellow", "green"]
-    counts = [int(np.sum(bands == b)) for b in names]
+    bands = band(health_score(p), config)
+    counts = [int(np.sum(bands == b)) for b in BANDS]
     realised = [
-        float(y[bands == b].mean()) if n else 0.0 for b, n in zip(names, counts, strict=True)
+        float(y[bands == b].mean()) if n else 0.0 for b, n in zip(BANDS, counts, strict=True)
     ]
     predicted = [
-        float(p[bands == b].mean()) if n else 0.0 for b, n in zip(names, counts, strict=True)
+        float(p[bands == b].mean()) if n else 0.0 for b, n in zip(BANDS, counts, strict=True)
     ]
     fig = Figure(figsize=(7, 5), layout="constrained")
     ax = fig.subplots()
-    x = np.arange(len(names))
-    ax.bar(x - 0.2, realised, width=0.4, color=["#d62728", "#e6b400", "#2ca02c"], label="realised")
+    x = np.arange(len(BANDS))
+    colours = [BAND_COLOURS[b] for b in BANDS]
+    ax.bar(x - 0.2, realised, width=0.4, color=colours, label="realised")
     ax.bar(x + 0.2, predicted, width=0.4, color="grey", alpha=0.6, label="predicted (mean)")
-    labels = [
-        f"{b}\n(health < {config.red_below})"
-        if b == "red"
-        else f"{b}\n(health >= {config.green_from})"
-        if b == "green"
-        else f"{b}\n({config.red_below}-{config.green_from - 1})"
-        for b in names
-    ]
+    labels = [band_label(b, config).replace(" (", "\n(") for b in BANDS]
     ax.set_xticks(x, [f"{label}\n{n:,} rows" for label, n in zip(labels, counts, strict=True)])
     for xi, rate in zip(x, realised, strict=True):
         ax.annotate(f"{rate:.1%}", (xi - 0.2, rate), ha="center", va="bottom")

@@ -27,13 +27,11 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from serving.score import ScoreConfig, band
+from serving.bands import BAND_COLOURS, BANDS, BandConfig, band, health_score
 
 if TYPE_CHECKING:
     from training.backtest import Backtest
 
-BANDS = ("red", "yellow", "green")
-BAND_COLOURS = {"red": "#d62728", "yellow": "#e8b600", "green": "#2ca02c"}
 CURVES = {"probability": "LightGBM (calibrated)", "baseline_probability": "logistic baseline"}
 FIFTHS = ("lowest fifth", "2nd", "3rd", "4th", "highest fifth")
 COMPARED = ("val_roc_auc", "val_pr_auc", "val_top_decile_lift", "val_brier", "val_ece")
@@ -192,7 +190,7 @@ def curves_figure(predictions: pd.DataFrame, title: str = "") -> Figure:
 
 
 def outcome_groups(
-    predictions: pd.DataFrame, target: str, config: ScoreConfig = ScoreConfig()
+    predictions: pd.DataFrame, target: str, config: BandConfig = BandConfig()
 ) -> pd.Series:
     """Health bands for the churn model; fifths of the predicted probability for the others.
 
@@ -200,8 +198,7 @@ def outcome_groups(
     """
     p = predictions["probability"].to_numpy(dtype=float)
     if target == "churned":
-        health = np.rint(100 * (1 - p)).astype(int)
-        return pd.Series(band(health, config), index=predictions.index, name="band")
+        return pd.Series(band(health_score(p), config), index=predictions.index, name="band")
     ranks = pd.Series(p, index=predictions.index).rank(method="first")
     return pd.qcut(ranks, 5, labels=list(FIFTHS)).astype(str).rename("predicted fifth")
 
@@ -456,7 +453,7 @@ def backtest_html(backtest: Backtest, summary) -> str:
     headline = (
         f"Over {len(dates)} backtest dates ({dates[0]} to {dates[-1]}), "
         f"{int(m['scored_rows']):,} account scores were set against what happened in the next "
-        f"{config.train.horizon_days} days. Red accounts ({int(m['accounts_red']):,} scores) "
+        f"{config.train.labels.horizon_days} days. Red accounts ({int(m['accounts_red']):,} scores) "
         f"churned at {_pct(m['churn_rate_red'])} against {_pct(m['base_churn_rate'])} for all "
         f"accounts: a lift of {lift}. Red caught {int(m['churns_caught_by_red'])} of "
         f"{int(m['churns'])} churns, {warning}."
@@ -494,7 +491,7 @@ img {{ max-width: 100%; }} .lead {{ font-size: 1.1em; line-height: 1.5; }}
 <h2>Outcome per band</h2>
 <p>Bands: green from {score.green_from}, red below {score.red_below}. Each account counts once per
 backtest date it was active. Renewals: accounts whose term ended within
-{config.train.renewal_window_days} days of the date.</p>
+{config.train.labels.renewal_window_days} days of the date.</p>
 <img alt="accounts, churn and renewal per band" src="{images["bands"]}">
 {_table(summary.by_band)}
 <h2>Outcome per health score</h2>
@@ -510,8 +507,8 @@ backtest date it was active. Renewals: accounts whose term ended within
 {_table(summary.warnings, index=False) if len(summary.warnings) else ""}
 <h2>Method</h2>
 <p>At each backtest date a churn model was trained with the production training code on
-feature-matrix rows whose {config.train.horizon_days}-day churn window plus
-{config.train.grace_days} days of grace closed before that date (features only ever see data
+feature-matrix rows whose {config.train.labels.horizon_days}-day churn window plus
+{config.train.labels.grace_days} days of grace closed before that date (features only ever see data
 before their own as-of date), validated out of time inside that history and calibrated. Every
 account active on the date was then scored with the production scoring code and compared with what
 happened next. A churn is caught by red when the account was red at a date whose horizon the churn

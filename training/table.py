@@ -13,10 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from features.flags import FALSE_WORDS, TRUE_WORDS
+
 # A table without an as-of column is a snapshot: every row gets this date (one date: K-fold).
 SNAPSHOT_DATE = pd.Timestamp("1970-01-01")
-POSITIVE_WORDS = frozenset({"1", "true", "yes", "y", "churned", "churn", "attrited", "positive"})
-NEGATIVE_WORDS = frozenset({"0", "false", "no", "n", "retained", "existing", "negative"})
+# Labels also come as words for the outcome itself ("Attrited Customer" is given with --positive).
+POSITIVE_WORDS = TRUE_WORDS | {"churned", "churn", "attrited", "positive"}
+NEGATIVE_WORDS = FALSE_WORDS | {"retained", "existing", "negative"}
 
 
 def read_table(path: str | Path) -> pd.DataFrame:

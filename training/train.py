@@ -20,22 +20,18 @@ from mlflow.tracking import MlflowClient
 from sklearn.pipeline import Pipeline
 
 from features.contract import Tables
+from features.labels import LabelConfig
 from features.matrix import KEYS, LABELS, build_feature_matrix, feature_columns
-from features.timeline import LabelConfig, as_of_grid, observation_end, observation_start
-from serving.model import Calibrator, HealthModel
-from training.fit import (
-    BoosterParams,
-    baseline_input,
-    category_levels,
-    cross_fitted_calibration,
-    fit_baseline,
-    fit_booster,
-)
+from features.timeline import as_of_grid, observation_end, observation_start
+from serving.calibration import Calibrator, cross_fitted_calibration
+from serving.model import HealthModel, model_input
+from training.fit import BoosterParams, category_levels, fit_baseline, fit_booster
 from training.metrics import RANKING_METRICS, classification_metrics
 from training.plots import band_figure, shap_summary_figure, validation_figure
 from training.split import Split, validation_split
 from training.tune import Trial, tune_booster
 
+DEFAULT_EXPERIMENT = "customer-health"
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 SHAP_SAMPLE = 500
@@ -47,29 +43,25 @@ TARGETS = {"churned": "churn", "renewed": "renewal"}
 class TrainConfig:
     """Everything that decides a training run; logged whole as MLflow params."""
 
-    horizon_days: int = 90
-    renewal_window_days: int = 120
-    grace_days: int = 14
+    labels: LabelConfig = field(default_factory=LabelConfig)
     every_days: int = 30
     warmup_days: int = 90
     validation_dates: int = 3
     folds: int = 5
     model_kind: str = "lightgbm"
     tune_trials: int = 0
-    experiment: str = "customer-health"
+    experiment: str = DEFAULT_EXPERIMENT
     booster: BoosterParams = field(default_factory=BoosterParams)
 
     def __post_init__(self) -> None:
         if self.model_kind not in MODEL_KINDS:
             raise ValueError(f"model_kind must be one of {MODEL_KINDS}, got {self.model_kind!r}")
 
-    @property
-    def labels(self) -> LabelConfig:
-        return LabelConfig(self.horizon_days, self.renewal_window_days, self.grace_days)
-
     def gap_days(self, label: str) -> int:
-        window = self.horizon_days if label == "churned" else self.renewal_window_days
-        return window + self.grace_days
+        """Days after an as-of date until ``label`` is known: its window plus the grace gap."""
+        labels = self.labels
+        window = labels.horizon_days if label == "churned" else labels.renewal_window_days
+        return window + labels.grace_days
 
 
 @dataclass
@@ -110,9 +102,10 @@ def fingerprint(frame: pd.DataFrame) -> str:
 
 
 def flat_params(config: TrainConfig) -> dict[str, object]:
+    """The config as flat MLflow params: label windows by name, booster settings as ``lgb_*``."""
     params = dataclasses.asdict(config)
-    booster = params.pop("booster")
-    return {**params, **{f"lgb_{k}": v for k, v in booster.items()}}
+    labels, booster = params.pop("labels"), params.pop("booster")
+    return {**labels, **params, **{f"lgb_{k}": v for k, v in booster.items()}}
 
 
 @dataclass
@@ -179,7 +172,7 @@ def _raw(booster: lgb.Booster, frame: pd.DataFrame, features, categories) -> np.
 
 
 def _baseline_probability(baseline: Pipeline, frame: pd.DataFrame, features, categories):
-    return baseline.predict_proba(baseline_input(frame, features, categories))[:, 1]
+    return baseline.predict_proba(model_input(frame, features, categories))[:, 1]
 
 
 def fit_target(matrix: pd.DataFrame, label: str, config: TrainConfig) -> FittedTarget:
@@ -218,8 +211,8 @@ def fit_target(matrix: pd.DataFrame, label: str, config: TrainConfig) -> FittedT
         calibrator,
         label,
         meta={
-            "horizon_days": config.horizon_days,
-            "renewal_window_days": config.renewal_window_days,
+            "horizon_days": config.labels.horizon_days,
+            "renewal_window_days": config.labels.renewal_window_days,
             "validation": split.scheme,
             "train_end": str(split.train_dates[-1].date()),
             "gap_days": split.gap_days,
@@ -386,16 +379,15 @@ def log_target(
         mlflow.log_table(validation_predictions(fitted), "validation/predictions.json")
         _log_plots(fitted)
         example = val[features].head(5)
-        input_example = _signature_frame(example, categories)
+        input_example = model.inputs(example)
         if config.model_kind == "logistic":
             info = mlflow.sklearn.log_model(
                 fitted.baseline,
                 name="model",
                 signature=infer_signature(
-                    baseline_input(example, features, categories),
-                    fitted.baseline.predict_proba(baseline_input(example, features, categories)),
+                    input_example, fitted.baseline.predict_proba(input_example)
                 ),
-                input_example=baseline_input(example, features, categories),
+                input_example=input_example,
                 pyfunc_predict_fn="predict_proba",
                 skops_trusted_types=["numpy.dtype"],
                 pip_requirements=_requirements(),
@@ -479,17 +471,6 @@ def _log_plots(fitted: FittedTarget) -> None:
             band_figure(fitted.y_val, fitted.calibrated_val, ScoreConfig(), f"{name}: {window}"),
             "plots/health_bands.png",
         )
-
-
-def _signature_frame(frame: pd.DataFrame, categories: dict[str, list[str]]) -> pd.DataFrame:
-    """Inputs as MLflow records them: categories as strings, everything else as float."""
-    out = frame.copy()
-    for name in out.columns:
-        if name in categories:
-            out[name] = out[name].astype("object").where(out[name].notna(), None)
-        else:
-            out[name] = pd.to_numeric(out[name], errors="coerce").astype(float)
-    return out
 
 
 def _requirements() -> list[str]:

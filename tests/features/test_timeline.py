@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.timeline import LabelConfig, active_grid, coverage_spells, labels
+from features.labels import LabelConfig, coverage_spells, labels
+from features.timeline import active_grid
 
 T = pd.Timestamp
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import brier_score_loss
 
-from training.fit import cross_fitted_calibration
+from serving.calibration import cross_fitted_calibration
 from training.metrics import expected_calibration_error, top_decile_lift
 from training.train import fit_target, validation_predictions
 
