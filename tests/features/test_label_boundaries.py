@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from features.contract import Tables
+from features.labels import LabelConfig, labels
 from features.matrix import build_features
-from features.timeline import LabelConfig, active_grid, labels
+from features.timeline import active_grid
 
 T = pd.Timestamp
 AS_OF = T("2024-01-01")
