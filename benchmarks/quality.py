@@ -93,13 +93,11 @@ def main() -> None:
     rows.append(row(Case("demo (2,000 accounts, seed 7)", "churn", "-"), demo, "churned"))
     rows.append(row(Case("demo (2,000 accounts, seed 7)", "renewal", "-"), demo, "renewed"))
     telco = public_matrix(folder / "Telco-Customer-Churn.csv", "Churn", "Yes", ["customerID"])
-    rows.append(row(Case("Telco", "Churn", "0.83-0.86"), telco, "Churn"))
+    rows.append(row(Case("Telco", "Churn", "0.83-0.86"), telco, "churned"))
     bank = public_matrix(
         folder / "BankChurners.csv", "Attrition_Flag", "Attrited Customer", ["CLIENTNUM"]
     )
-    rows.append(
-        row(Case("BankChurners", "Attrition_Flag", "~0.99 (boosting)"), bank, "Attrition_Flag")
-    )
+    rows.append(row(Case("BankChurners", "Attrition_Flag", "~0.99 (boosting)"), bank, "churned"))
     print(markdown(rows))
 
 

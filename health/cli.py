@@ -151,7 +151,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             )
             return 2
         with console.status(f"Training on {len(matrix):,} rows of {table}..."):
-            results = train_from_matrix(matrix, config, labels=[args.label])
+            results = train_from_matrix(matrix, config, labels=[matrix.columns[-1]])
     elif data:
         tables = _load(data, console)
         bar, update = _progress(console, "features")
@@ -168,6 +168,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _table_matrix(args: argparse.Namespace) -> pd.DataFrame:
     """``--table FILE --label COLUMN [--id] [--positive] [--drop ...]`` as a training matrix."""
     from training.table import feature_table_matrix, read_table
+    from training.train import TARGETS
 
     drop = [name.strip() for value in args.drop or [] for name in value.split(",") if name.strip()]
     return feature_table_matrix(
@@ -176,6 +177,7 @@ def _table_matrix(args: argparse.Namespace) -> pd.DataFrame:
         id_column=args.id or None,
         positive=args.positive or None,
         drop=drop,
+        target={name: label for label, name in TARGETS.items()}[args.target],
     )
 
 
@@ -527,6 +529,13 @@ def build_parser() -> argparse.ArgumentParser:
         "per account and as_of date; with one date only, validation is stratified 5-fold",
     )
     p.add_argument("--label", help="with --table: the label column")
+    p.add_argument(
+        "--target",
+        choices=("churn", "renewal"),
+        default="churn",
+        help="with --table: what the label means, and so the registered model's name (scoring "
+        "uses models:/churn@champion and models:/renewal@champion)",
+    )
     p.add_argument(
         "--positive",
         metavar="VALUE",

@@ -37,20 +37,26 @@ def demo_tables(demo_tables_dir):
     return load_tables(demo_tables_dir)
 
 
+def forget_experiment():
+    """End runs and forget the selected experiment before another tracking store is used.
+
+    set_experiment() remembers the experiment in a module global and in the environment
+    (MLFLOW_EXPERIMENT_ID); a later test's fresh store has no such experiment.
+    """
+    import mlflow
+    from mlflow.tracking import fluent
+
+    while mlflow.active_run() is not None:
+        mlflow.end_run()
+    fluent._active_experiment_id = None
+    os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
+    os.environ.pop("MLFLOW_RUN_ID", None)
+
+
 @pytest.fixture
 def tracking(tmp_path, monkeypatch):
     """MLflow with a real SQLite backend in a temporary folder."""
     import mlflow
-    from mlflow.tracking import fluent
-
-    def forget_experiment():
-        # set_experiment() remembers the experiment in a module global and in the environment
-        # (MLFLOW_EXPERIMENT_ID); a later test's fresh store has no such experiment.
-        while mlflow.active_run() is not None:
-            mlflow.end_run()
-        fluent._active_experiment_id = None
-        os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
-        os.environ.pop("MLFLOW_RUN_ID", None)
 
     forget_experiment()
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
@@ -61,3 +67,66 @@ def tracking(tmp_path, monkeypatch):
     yield uri
     forget_experiment()
     mlflow.set_tracking_uri("")
+
+
+@pytest.fixture
+def tracking_server(tmp_path, monkeypatch):
+    """A real ``mlflow server`` (SQLite backend, local artifact folder) on a free loopback port.
+
+    Yields its URI, also set as ``MLFLOW_TRACKING_URI``; the server is stopped afterwards, and
+    a server that does not answer within a minute fails the test instead of hanging it.
+    """
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    import mlflow
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    folder = tmp_path / "server"
+    folder.mkdir()
+    command = [
+        *(sys.executable, "-m", "mlflow", "server"),
+        *("--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}"),
+        *("--artifacts-destination", str(folder / "artifacts")),
+        *("--host", "127.0.0.1", "--port", str(port), "--workers", "1"),
+    ]
+    log = (folder / "server.log").open("w")
+    # its own process group: the server runs its web workers as child processes
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"mlflow server exited: {(folder / 'server.log').read_text()}")
+            try:
+                with urllib.request.urlopen(f"{uri}/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"mlflow server did not answer on {uri} within 60 s")
+            time.sleep(0.5)
+        forget_experiment()
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+        from health.tracking import configure_tracking
+
+        configure_tracking(tmp_path)
+        yield uri
+    finally:
+        forget_experiment()
+        mlflow.set_tracking_uri("")
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()

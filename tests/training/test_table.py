@@ -44,13 +44,13 @@ def test_feature_table_types_labels_and_drops(tmp_path):
         "tenure",
         "Contract",
         "TotalCharges",
-        "Churn",
+        "churned",
     ]
     assert matrix["as_of"].nunique() == 1
     assert matrix["TotalCharges"].dtype == float and matrix["TotalCharges"].isna().sum() == 7
     assert matrix["tenure"].dtype == float
     assert matrix["Contract"].dtype == object
-    assert set(matrix["Churn"]) == {0.0, 1.0}
+    assert set(matrix["churned"]) == {0.0, 1.0}
 
 
 def test_label_values_map_words_and_refuse_to_guess():
@@ -75,14 +75,15 @@ def test_health_train_table_runs_kfold_and_says_so(tmp_path, tracking, capsys):
     _telco_like(rows=400).to_csv(path, index=False)
     argv = ["train", "--table", str(path), "--label", "Churn", "--positive", "Yes"]
     assert main([*argv, "--id", "customerID", "--drop", "leak", "--experiment", "t"]) == 0
-    assert "Churn" in capsys.readouterr().out
-    version = MlflowClient().get_model_version_by_alias("Churn", "champion")
+    assert "churn" in capsys.readouterr().out
+    # registered under the name scoring looks for, whatever the table calls its label
+    version = MlflowClient().get_model_version_by_alias("churn", "champion")
     run = MlflowClient().get_run(version.run_id)
     assert run.data.tags["validation"] == "stratified-5-fold"
     assert "flat table" in run.data.tags["validation_note"]
     assert run.data.params["validation"] == "stratified-5-fold"
     assert run.data.metrics["val_roc_auc"] > 0.7
-    model = mlflow.pyfunc.load_model("models:/Churn@champion")
+    model = mlflow.pyfunc.load_model("models:/churn@champion")
     frame = feature_table_matrix(_telco_like(rows=10, seed=9), "Churn", positive="Yes")
     assert (
         model.predict(frame[["tenure", "Contract", "TotalCharges"]])["probability"]
