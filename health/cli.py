@@ -621,6 +621,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--experiment", default="customer-health", help="MLflow experiment name")
     p.set_defaults(func=cmd_backtest)
+
+    from health.metrics_job import add_parser as add_metrics_parser
+
+    add_metrics_parser(sub, formatter)
     return parser
 
 
