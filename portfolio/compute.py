@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from features.contract import Tables
-from features.timeline import LabelConfig, observation_end
+from features.labels import LabelConfig
+from features.timeline import observation_end
 from portfolio import bands as bands_module
 from portfolio.cohorts import account_months, cohort_table, first_spells
 from portfolio.engagement import adoption_table, customer_counts, usage_by_account, usage_table

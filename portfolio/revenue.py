@@ -1,13 +1,14 @@
 """Revenue movements: the MRR bridge, logo churn, gross and net revenue retention, renewals.
 
-**The contract in force.** Subscription rows follow ``features.timeline``: a row covers
-``[start_date, end_date)`` (null end = running), concurrent rows of an account (a base plan and
-add-ons) form one contract whose MRR is their sum, and coverage that resumes within the grace gap
-(``LabelConfig.grace_days``, 14 days) is one continuous customer relationship: a *spell*, exactly
-``features.timeline.coverage_spells``. An account is a customer at a boundary when a spell holds it
-(as-of convention, see ``portfolio.periods``). Inside a bridged gap its MRR is that of the contract
-in force just before the gap, so a late renewal is neither churn nor a dip. A missing ``mrr``
-counts 0: logos still move. Amounts are summed in integer cents, so identities hold exactly.
+**The contract in force.** Subscription rows follow ``features.timeline`` and
+``features.labels``: a row covers ``[start_date, end_date)`` (null end = running), concurrent rows
+of an account (a base plan and add-ons) form one contract whose MRR is their sum, and coverage that
+resumes within the grace gap (``LabelConfig.grace_days``, 14 days) is one continuous customer
+relationship: a *spell*, exactly ``features.labels.coverage_spells``. An account is a customer at a
+boundary when a spell holds it (as-of convention, see ``portfolio.periods``). Inside a bridged gap
+its MRR is that of the contract in force just before the gap, so a late renewal is neither churn
+nor a dip. A missing ``mrr`` counts 0: logos still move. Amounts are summed in integer cents, so
+identities hold exactly.
 
 **Per account and period** ``[s, e)`` with MRR ``m0`` at ``s`` and ``m1`` at ``e``:
 
@@ -33,13 +34,14 @@ over the months); a customer returning after more than the grace gap is a reacti
 ``logo churn rate = churned starting customers / starting customers``;
 ``GRR = sum(min(m_end, m_start)) / sum(m_start)`` and ``NRR = sum(m_end) / sum(m_start)`` over the
 cohort, so GRR never exceeds 100% and equals NRR when no cohort account expanded or came back.
-The trailing-twelve-month figures apply the same formulas to the cohort of twelve months earlier
+``MRR churn rate = churn of starting customers / starting MRR``. The trailing-twelve-month
+figures apply the same formulas to the cohort of twelve months earlier
 (four quarters); they are missing until the data spans twelve months. Expansion and contraction
 rates are divided by the starting MRR.
 
 **Renewals.** A term comes up for renewal at an end date no other row of the contract runs across
 (an add-on ending under a running base plan is no renewal decision). It renews when coverage goes on
-past it (``spell_end > term end``, the renewal rule of ``features.timeline.labels``). Per account and
+past it (``spell_end > term end``, the renewal rule of ``features.labels.labels``). Per account and
 period: due when a term ended in it, renewed when every term ending in it renewed, and the MRR up for
 renewal is the contract's MRR just before its first term end there. ``renewal rate (logos) =
 renewed / due``; ``renewal rate (dollars) = MRR up of the renewed / MRR up``.
@@ -52,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.timeline import coverage_spells
+from features.labels import coverage_spells
 
 CENTS = 100
 

@@ -10,7 +10,7 @@ A ticket belongs to the period in which it was created, except where said otherw
 - **First response time**: hours from creation to the first response, median, for tickets created
   in the period that had one.
 - **Escalation rate**: escalated tickets / tickets created, when an ``escalated`` flag column is
-  present (true-like values as ``features.builders`` reads them), else missing.
+  present (true-like words as ``features.flags`` reads them), else missing.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.builders import _truthy
+from features.flags import truthy
 
 HOUR = pd.Timedelta(hours=1)
 
@@ -33,7 +33,7 @@ def ticket_rows(tickets: pd.DataFrame) -> pd.DataFrame:
     )
     for column in ("resolved_at", "first_response_at"):
         out[column] = tickets[column].to_numpy() if column in tickets else pd.NaT
-    out["escalated"] = _truthy(tickets["escalated"]) if "escalated" in tickets else np.nan
+    out["escalated"] = truthy(tickets["escalated"]) if "escalated" in tickets else np.nan
     return out
 
 
