@@ -72,7 +72,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     console = _console()
     started = time.perf_counter()
     with console.status(f"Generating {args.accounts:,} accounts (seed {args.seed})..."):
-        tables = generate_demo_data(n_accounts=args.accounts, seed=args.seed)
+        tables = generate_demo_data(
+            n_accounts=args.accounts, seed=args.seed, days=args.days, change_at=args.change_at
+        )
         paths = write_demo_data(tables, args.out)
     console.print(
         f"Wrote demo data to [bold]{args.out}[/bold] in {time.perf_counter() - started:.1f}s:"
@@ -457,6 +459,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--accounts", type=_whole, default=2000, help="number of accounts")
     p.add_argument("--seed", type=_whole, default=7, help="random seed")
+    p.add_argument("--days", type=_whole, default=730, help="days of history from 2024-01-01")
+    p.add_argument(
+        "--change-at",
+        metavar="DATE",
+        help="plant a change from this date on, for 'health monitor' to find: a product "
+        "release shifts the mix of event types, and a new segment (industry public_sector) "
+        "signs up (default: none; the data is then exactly as without the option)",
+    )
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=cmd_generate)
 
@@ -625,7 +635,60 @@ def build_parser() -> argparse.ArgumentParser:
     from health.metrics_job import add_parser as add_metrics_parser
 
     add_metrics_parser(sub, formatter)
+    add_retraining_commands(sub, formatter)
     return parser
+
+
+def add_retraining_commands(sub, formatter) -> None:
+    """``monitor`` and ``retrain`` (their jobs live in ``health.retraining``)."""
+    from health.retraining import EXIT_STATUS, add_monitor_options, cmd_monitor, cmd_retrain, truthy
+
+    p = sub.add_parser(
+        "monitor",
+        formatter_class=formatter,
+        epilog=f"{EXIT_STATUS} {EPILOG_DATA}",
+        help="is the champion still fit? drift, realised performance, band migration, verdict",
+        description="Realised performance of earlier scorings whose horizon has passed (per "
+        "band, ROC AUC, Brier, against the champion's training figures), feature drift (PSI "
+        "against the references stored with the model), band migration between the last two "
+        "scorings, and a verdict with its reasons. Writes an HTML report and logs an MLflow run.",
+    )
+    p.add_argument("data", metavar="DATA")
+    p.add_argument(
+        "--scores",
+        action="append",
+        metavar="DIR",
+        help="a scoring output folder (health score --out); repeat, or separate with commas",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the report")
+    add_monitor_options(p, _whole)
+    p.set_defaults(func=cmd_monitor)
+
+    p = sub.add_parser(
+        "retrain",
+        formatter_class=formatter,
+        epilog=EPILOG_DATA,
+        help="monitor, then train and gate both models when the verdict says so",
+        description="One parent MLflow run: the monitoring run, then (only when the verdict is "
+        "retrain, or with --force) the churn and renewal training runs, gated into the registry "
+        "as 'health train' does. Scorings are optional: without them only drift is measured, on "
+        "the day after the data.",
+    )
+    p.add_argument("data", metavar="DATA")
+    p.add_argument("--scores", action="append", metavar="DIR", help="as for health monitor")
+    p.add_argument("--out", default="monitoring", metavar="DIR", help="folder for the report")
+    p.add_argument(
+        "--force",
+        nargs="?",
+        const=True,
+        default=False,
+        type=truthy,
+        help="train whatever the verdict (also --force true/false)",
+    )
+    p.add_argument("--horizon-days", type=_whole, default=90, help="churn horizon in days")
+    p.add_argument("--every-days", type=_whole, default=30, help="spacing of the as-of grid")
+    add_monitor_options(p, _whole)
+    p.set_defaults(func=cmd_retrain)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

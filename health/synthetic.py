@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["generate_demo_data", "write_demo_data", "CAUSE_FAMILY", "EVENT_TYPES"]
+__all__ = ["generate_demo_data", "write_demo_data", "plant_change", "CAUSE_FAMILY", "EVENT_TYPES"]
 
 PLANS = ("starter", "growth", "enterprise")
 INDUSTRIES = (
@@ -198,13 +198,19 @@ _COMMENTS_POSITIVE = (
 
 
 def generate_demo_data(
-    n_accounts: int = 2000, seed: int = 0, start: str = "2024-01-01", days: int = 730
+    n_accounts: int = 2000,
+    seed: int = 0,
+    start: str = "2024-01-01",
+    days: int = 730,
+    change_at: str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Return tables 'accounts', 'subscriptions', 'events', 'tickets', 'surveys', 'ground_truth'.
 
     Why: one call gives a realistic, reproducible company (same seed, same tables) whose churn has
     known, planted causes, so the whole pipeline can be demonstrated and its explanations checked.
     The data covers ``days`` days from ``start``; signed terms that end later keep their end date.
+    ``change_at`` (a date, off by default) plants a change for monitoring to find: see
+    ``plant_change``. Off, not one random draw differs.
     """
     if n_accounts < 1:
         raise ValueError("n_accounts must be at least 1")
@@ -225,7 +231,7 @@ def generate_demo_data(
         tickets.append(tk)
         surveys.append(sv)
 
-    return {
+    tables = {
         "accounts": acc["accounts"],
         "subscriptions": acc["subscriptions"],
         "events": _events_frame(events, acc, start_day),
@@ -233,6 +239,43 @@ def generate_demo_data(
         "surveys": _surveys_frame(surveys, acc["ids"], start_day),
         "ground_truth": acc["ground_truth"],
     }
+    if change_at is not None:
+        tables = plant_change(tables, change_at, np.random.default_rng([seed, 3]))
+    return tables
+
+
+# The planted change (``change_at``): a product release merges the standard features into one new
+# workspace view, and a new segment of customers (a sector never sold to before) starts signing up.
+MERGED_FEATURES = STANDARD_FEATURES
+MERGED_INTO = "workspace_view"
+MERGED_SHARE = 0.9
+NEW_SEGMENT = {"industry": "public_sector"}
+NEW_SEGMENT_SHARE = 0.8
+
+
+def plant_change(
+    tables: dict[str, pd.DataFrame], change_at: str, rng: np.random.Generator
+) -> dict[str, pd.DataFrame]:
+    """From ``change_at`` on: ``MERGED_SHARE`` of the standard features' events are the new
+    ``workspace_view`` (usage totals unchanged, the mix of event types shifts), and
+    ``NEW_SEGMENT_SHARE`` of the accounts created then are in a new industry.
+
+    Only the event-type mix and the industry move: a monitor should find the adoption features
+    that count event types, and industry, and nothing else. Uses its own random stream.
+    """
+    at = pd.Timestamp(change_at)
+    events = tables["events"]
+    types = events["event_type"].cat.add_categories([MERGED_INTO])
+    after = (events["timestamp"] >= at).to_numpy()
+    merged = after & types.isin(MERGED_FEATURES).to_numpy()
+    moved = merged & (rng.random(len(events)) < MERGED_SHARE)
+    types = types.where(~moved, MERGED_INTO)
+    accounts = tables["accounts"].copy()
+    joins = (accounts["created_at"] >= at).to_numpy()
+    segment = joins & (rng.random(len(accounts)) < NEW_SEGMENT_SHARE)
+    for column, value in NEW_SEGMENT.items():
+        accounts.loc[segment, column] = value
+    return {**tables, "events": events.assign(event_type=types), "accounts": accounts}
 
 
 def write_demo_data(tables: dict[str, pd.DataFrame], out_dir: str | Path) -> dict[str, Path]:

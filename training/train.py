@@ -25,6 +25,7 @@ from features.matrix import KEYS, LABELS, build_feature_matrix, feature_columns
 from features.timeline import as_of_grid, observation_end, observation_start
 from serving.calibration import Calibrator, cross_fitted_calibration
 from serving.model import HealthModel, model_input
+from serving.reference import feature_references, numeric_reference
 from training.fit import BoosterParams, category_levels, fit_baseline, fit_booster
 from training.metrics import RANKING_METRICS, classification_metrics
 from training.plots import band_figure, shap_summary_figure, validation_figure
@@ -37,6 +38,7 @@ CHALLENGER = "challenger"
 SHAP_SAMPLE = 500
 MODEL_KINDS = ("lightgbm", "logistic")
 TARGETS = {"churned": "churn", "renewed": "renewal"}
+REFERENCE_DAYS = 180
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,8 @@ def fit_target(matrix: pd.DataFrame, label: str, config: TrainConfig) -> FittedT
             "train_end": str(split.train_dates[-1].date()),
             "gap_days": split.gap_days,
             "validation_dates": [str(d.date()) for d in split.validation_dates],
+            "grace_days": config.grace_days,
+            "reference": training_reference(train, features, categories, calibrated_val),
         },
     )
     metrics = {
@@ -247,6 +251,30 @@ def fit_target(matrix: pd.DataFrame, label: str, config: TrainConfig) -> FittedT
         params=final.params,
         trials=final.trials,
     )
+
+
+def training_reference(
+    train: pd.DataFrame,
+    features: list[str],
+    categories: dict[str, list[str]],
+    probability: np.ndarray,
+) -> dict:
+    """What monitoring compares today's rows with: each feature binned over the training rows of
+    the last ``REFERENCE_DAYS`` of the training period, and the held-out probabilities (the score
+    distribution a fresh scoring should show).
+
+    The most recent rows, because a young history makes the early ones unlike any later day
+    (accounts with no second survey yet, no previous term): set against them, every scoring would
+    look drifted. Six months of as-of dates still mix weekdays and seasons.
+    """
+    recent = train[train["as_of"] > train["as_of"].max() - pd.Timedelta(days=REFERENCE_DAYS)]
+    return {
+        "rows": len(recent),
+        "as_of": f"{pd.Timestamp(recent['as_of'].min()).date()}.."
+        f"{pd.Timestamp(recent['as_of'].max()).date()}",
+        "features": feature_references(recent, features, categories),
+        "probability": numeric_reference(probability),
+    }
 
 
 def _out_of_fold(
@@ -376,6 +404,7 @@ def log_target(
         mlflow.log_metrics(metrics)
         _log_trials(fitted.trials, name)
         mlflow.log_dict({"features": features, "categories": categories}, "features.json")
+        mlflow.log_dict(model.meta["reference"], "monitoring/reference.json")
         mlflow.log_table(validation_predictions(fitted), "validation/predictions.json")
         _log_plots(fitted)
         example = val[features].head(5)

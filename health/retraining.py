@@ -1,0 +1,305 @@
+"""``health monitor`` and ``health retrain``: the retraining loop at the edge.
+
+``retrain_job`` is one parent MLflow run holding the monitoring run and, when the verdict says
+retrain (or ``force``), the training runs of both models, each gated into the registry as usual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+
+from features.contract import Tables
+from monitoring.job import MonitorResult, ScoringError, monitor_job
+from monitoring.verdict import RETRAIN_EXIT, MonitorConfig
+from serving.score import CHAMPION_URIS
+
+EXIT_STATUS = (
+    f"Exit status: 0 when the verdict is ok or watch, {RETRAIN_EXIT} when it is retrain, "
+    "1 for bad data or a failed job, 2 for bad usage; so a scheduler can run "
+    f"'health monitor ...; [ $? -eq {RETRAIN_EXIT} ] && health retrain DATA'."
+)
+
+
+@dataclass
+class RetrainResult:
+    monitor: MonitorResult
+    trained: bool
+    reason: str
+    run_id: str
+    models: list = field(default_factory=list)
+
+
+def retrain_job(
+    tables: Tables,
+    scoring_dirs: list[str | Path],
+    out_dir: Path,
+    monitor_config: MonitorConfig = MonitorConfig(),
+    train_config=None,
+    force: bool = False,
+) -> RetrainResult:
+    """Monitor, then train and gate both models only if the verdict is retrain or ``force``.
+
+    One parent run (the ``mlflow run`` project's run when there is one) says whether it trained
+    and why; the monitoring run and each model's run are nested under it.
+    """
+    from mlflow.tracking import MlflowClient
+
+    from training.train import TrainConfig, build_training_matrix, train_target
+
+    train_config = train_config or TrainConfig()
+    parent = os.environ.get("MLFLOW_RUN_ID")
+    start = (
+        mlflow.start_run(run_id=parent)
+        if parent
+        else mlflow.start_run(run_name=f"retrain-{pd.Timestamp.now(tz='UTC'):%Y%m%d-%H%M%S}")
+    )
+    with start as run:
+        mlflow.set_tag("job", "retrain")
+        monitored = monitor_job(tables, scoring_dirs, out_dir, monitor_config)
+        verdict = monitored.report.verdict
+        trained = force or verdict.status == "retrain"
+        reason = (
+            verdict.text
+            if verdict.status == "retrain"
+            else f"forced (--force); the verdict was {verdict.text}"
+            if force
+            else f"not retrained: {verdict.text}"
+        )
+        mlflow.set_tags(
+            {
+                "verdict": verdict.status,
+                "retrain_reason": reason[:5000],
+                "retrained": str(trained).lower(),
+                **{f"{k}_model_version_before": v for k, v in monitored.report.versions.items()},
+            }
+        )
+        models = []
+        if trained:
+            matrix = build_training_matrix(tables, train_config)
+            client = MlflowClient()
+            for label in ("churned", "renewed"):
+                if label in matrix and matrix[label].notna().any():
+                    models.append(train_target(matrix, label, train_config, client, nested=True))
+            mlflow.set_tags(
+                {
+                    f"{r.target}_promoted": f"v{r.version} " + ("yes" if r.promoted else "no")
+                    for r in models
+                }
+            )
+    return RetrainResult(monitored, trained, reason, run.info.run_id, models)
+
+
+# ----- commands ----------------------------------------------------------------------------------
+
+
+def monitor_config(args: argparse.Namespace) -> MonitorConfig:
+    return MonitorConfig(
+        psi_moderate=args.psi_moderate,
+        psi_drifted=args.psi_drifted,
+        drifted_features=args.drifted_features,
+        auc_drop=args.auc_drop,
+        brier_rise=args.brier_rise,
+        min_known=args.min_known,
+    )
+
+
+def scoring_dirs(values: list[str] | None) -> list[str]:
+    """--scores given several times, or as a comma-separated list (as MLflow passes one value)."""
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+def print_monitor(console, result: MonitorResult) -> None:
+    """The verdict first, then drift, realised performance and migration in a few lines."""
+    from rich.table import Table
+
+    report = result.report
+    colour = {"retrain": "red", "watch": "yellow", "ok": "green"}[report.verdict.status]
+    versions = ", ".join(f"{k} v{v}" for k, v in report.versions.items())
+    console.print(f"Monitoring on {report.as_of.date()} ({versions})")
+    drift = report.drift
+    if len(drift):
+        churn = drift[drift["model"] == "churn"]
+        table = Table(title="Feature drift, churn model (PSI vs training rows), largest first")
+        for column in ("feature", "family", "PSI", "status", "missing now", "unseen now"):
+            table.add_column(column, justify="left" if column in ("feature", "family") else "right")
+        for _, row in churn.head(10).iterrows():
+            status = row["status"] if row["judged"] else f"{row['status']} (not judged)"
+            table.add_row(
+                row["feature"],
+                row["family"],
+                f"{row['psi']:.3f}",
+                status,
+                f"{row['missing_now']:.1%}",
+                f"{row['unseen_now']:.1%}",
+            )
+        console.print(table)
+    for r in report.realised:
+        churn = r["churn"]
+        if r["status"] == "pending":
+            console.print(f"  scoring {r['as_of']}: pending until {r['outcomes_known_from']}")
+            continue
+        then = report.training.get("churn", {})
+        console.print(
+            f"  scoring {r['as_of']}: {churn['accounts']:.0f} outcomes, churned "
+            f"{churn['realised_rate']:.1%} (predicted {churn['mean_predicted']:.1%}), ROC AUC "
+            f"{churn['roc_auc']:.3f} (training {then.get('val_roc_auc', float('nan')):.3f}), "
+            f"Brier {churn['brier']:.4f} (training {then.get('val_brier', float('nan')):.4f})"
+        )
+    if report.migration is not None:
+        from monitoring.migration import migration_counts
+
+        counts = migration_counts(report.migration)
+        before, after = report.between
+        console.print(
+            f"  bands {before} -> {after}: {counts['same_band']:,} same, {counts['worse_band']:,} "
+            f"worse, {counts['better_band']:,} better, {counts['new']:,} new, "
+            f"{counts['lost']:,} lost"
+        )
+    console.print(f"[bold {colour}]{report.verdict.text}[/]", markup=True, highlight=False)
+    for path in result.files.values():
+        console.print(f"  wrote {path}")
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    from health.cli import _console, _load
+    from health.tracking import configure_tracking, use_experiment
+
+    console = _console()
+    configure_tracking(".")
+    if "MLFLOW_RUN_ID" not in os.environ:
+        use_experiment(args.experiment)
+    dirs = scoring_dirs(args.scores)
+    if not dirs:
+        console.print("[red]health monitor needs at least one --scores DIR[/red]")
+        return 2
+    tables = _load(args.data, console)
+    renewal = None if args.no_renewal else args.renewal_model or CHAMPION_URIS["renewal"]
+    started = time.perf_counter()
+    try:
+        with console.status("Monitoring..."):
+            result = monitor_job(
+                tables,
+                dirs,
+                Path(args.out),
+                monitor_config(args),
+                args.model or CHAMPION_URIS["churn"],
+                renewal,
+            )
+    except ScoringError as error:
+        console.print(f"[red]Not a scoring output:[/red] {error}", markup=False)
+        return 2
+    except mlflow.exceptions.MlflowException as error:
+        console.print(
+            f"[red]Cannot load the models to monitor:[/red] {error.message}", markup=False
+        )
+        return 1
+    print_monitor(console, result)
+    console.print(
+        f"Report: [bold]{result.files['report.html']}[/bold]  MLflow run: {result.run_id} "
+        f"({time.perf_counter() - started:.0f}s)"
+    )
+    return result.report.verdict.exit_code
+
+
+def cmd_retrain(args: argparse.Namespace) -> int:
+    from health.cli import _console, _load
+    from health.tracking import configure_tracking, use_experiment
+    from training.train import TrainConfig
+
+    console = _console()
+    configure_tracking(".")
+    if "MLFLOW_RUN_ID" not in os.environ:
+        use_experiment(args.experiment)
+    tables = _load(args.data, console)
+    config = TrainConfig(
+        horizon_days=args.horizon_days, every_days=args.every_days, experiment=args.experiment
+    )
+    started = time.perf_counter()
+    try:
+        with console.status("Monitoring, then retraining if the verdict says so..."):
+            result = retrain_job(
+                tables, scoring_dirs(args.scores), Path(args.out), monitor_config(args), config,
+                force=args.force,
+            )  # fmt: skip
+    except ScoringError as error:
+        console.print(f"[red]Not a scoring output:[/red] {error}", markup=False)
+        return 2
+    except mlflow.exceptions.MlflowException as error:
+        console.print(
+            f"[red]Cannot load the models to monitor:[/red] {error.message}", markup=False
+        )
+        return 1
+    print_monitor(console, result.monitor)
+    if result.trained:
+        for model in result.models:
+            state = "now @champion" if model.promoted else f"not promoted: {model.reason}"
+            console.print(
+                f"  retrained {model.target}: v{model.version}, val ROC AUC "
+                f"{model.metrics['val_roc_auc']:.3f}, {state}"
+            )
+    else:
+        console.print(f"  {result.reason}")
+    console.print(f"MLflow parent run: {result.run_id} ({time.perf_counter() - started:.0f}s)")
+    return 0
+
+
+def truthy(value: str) -> bool:
+    """'true'/'false' (and yes/no, 1/0), as MLflow passes a boolean parameter."""
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1"):
+        return True
+    if text in ("false", "no", "0", ""):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
+
+
+def add_monitor_options(p: argparse.ArgumentParser, whole) -> None:
+    """The thresholds of the verdict, defaults read from ``MonitorConfig``."""
+    d = MonitorConfig()
+    p.add_argument("--model", help="churn model URI (default: models:/churn@champion)")
+    p.add_argument("--renewal-model", help="renewal model URI (default: models:/renewal@champion)")
+    p.add_argument("--no-renewal", action="store_true", help="monitor the churn model only")
+    p.add_argument(
+        "--psi-moderate",
+        type=float,
+        default=d.psi_moderate,
+        help="PSI from which a shift is moderate",
+    )
+    p.add_argument(
+        "--psi-drifted",
+        type=float,
+        default=d.psi_drifted,
+        help="PSI past which a feature has drifted",
+    )
+    p.add_argument(
+        "--drifted-features",
+        type=whole,
+        default=d.drifted_features,
+        help="drifted features that call for retraining",
+    )
+    p.add_argument(
+        "--auc-drop",
+        type=float,
+        default=d.auc_drop,
+        help="fall of realised ROC AUC below training's that calls for retraining",
+    )
+    p.add_argument(
+        "--brier-rise",
+        type=float,
+        default=d.brier_rise,
+        help="rise of realised Brier score over training's that calls for retraining",
+    )
+    p.add_argument(
+        "--min-known",
+        type=whole,
+        default=d.min_known,
+        help="outcomes needed to judge realised performance",
+    )
+    p.add_argument("--experiment", default="customer-health", help="MLflow experiment name")
