@@ -65,13 +65,10 @@ def retrain_job(
         monitored = monitor_job(tables, scoring_dirs, out_dir, monitor_config)
         verdict = monitored.report.verdict
         trained = force or verdict.status == "retrain"
-        reason = (
-            verdict.text
-            if verdict.status == "retrain"
-            else f"forced (--force); the verdict was {verdict.text}"
-            if force
-            else f"not retrained: {verdict.text}"
-        )
+        if force:
+            reason = f"forced (--force); the verdict was {verdict.text}"
+        else:
+            reason = verdict.text if trained else f"not retrained: {verdict.text}"
         mlflow.set_tags(
             {
                 "verdict": verdict.status,
@@ -126,11 +123,16 @@ def print_monitor(console, result: MonitorResult) -> None:
     drift = report.drift
     if len(drift):
         churn = drift[drift["model"] == "churn"]
-        table = Table(title="Feature drift, churn model (PSI vs training rows), largest first")
-        for column in ("feature", "family", "PSI", "status", "missing now", "unseen now"):
-            table.add_column(column, justify="left" if column in ("feature", "family") else "right")
+        table = Table(
+            title="Feature drift of the churn model (PSI vs training rows), largest first",
+            caption="* not judged: counts days from a moment, so moves with the calendar",
+        )
+        table.add_column("feature", no_wrap=True)
+        table.add_column("family")
+        for column in ("PSI", "status", "missing", "unseen"):
+            table.add_column(column, justify="right")
         for _, row in churn.head(10).iterrows():
-            status = row["status"] if row["judged"] else f"{row['status']} (not judged)"
+            status = row["status"] if row["judged"] else f"{row['status']}*"
             table.add_row(
                 row["feature"],
                 row["family"],
@@ -162,7 +164,8 @@ def print_monitor(console, result: MonitorResult) -> None:
             f"worse, {counts['better_band']:,} better, {counts['new']:,} new, "
             f"{counts['lost']:,} lost"
         )
-    console.print(f"[bold {colour}]{report.verdict.text}[/]", markup=True, highlight=False)
+    # never wrapped: the verdict is one line a person or a log search can copy
+    console.print(f"[bold {colour}]{report.verdict.text}[/]", highlight=False, soft_wrap=True)
     for path in result.files.values():
         console.print(f"  wrote {path}")
 
@@ -209,6 +212,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
+    from features.labels import LabelConfig
     from health.cli import _console, _load
     from health.tracking import configure_tracking, use_experiment
     from training.train import TrainConfig
@@ -219,7 +223,9 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         use_experiment(args.experiment)
     tables = _load(args.data, console)
     config = TrainConfig(
-        horizon_days=args.horizon_days, every_days=args.every_days, experiment=args.experiment
+        labels=LabelConfig(horizon_days=args.horizon_days),
+        every_days=args.every_days,
+        experiment=args.experiment,
     )
     started = time.perf_counter()
     try:
@@ -251,11 +257,13 @@ def cmd_retrain(args: argparse.Namespace) -> int:
 
 
 def truthy(value: str) -> bool:
-    """'true'/'false' (and yes/no, 1/0), as MLflow passes a boolean parameter."""
+    """A yes/no word (features.flags' rule), as MLflow passes a boolean parameter; '' is no."""
+    from features.flags import FALSE_WORDS, TRUE_WORDS
+
     text = str(value).strip().lower()
-    if text in ("true", "yes", "1"):
+    if text in TRUE_WORDS:
         return True
-    if text in ("false", "no", "0", ""):
+    if text in FALSE_WORDS or text == "":
         return False
     raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
 

@@ -219,7 +219,7 @@ def fit_target(matrix: pd.DataFrame, label: str, config: TrainConfig) -> FittedT
             "train_end": str(split.train_dates[-1].date()),
             "gap_days": split.gap_days,
             "validation_dates": [str(d.date()) for d in split.validation_dates],
-            "grace_days": config.grace_days,
+            "grace_days": config.labels.grace_days,
             "reference": training_reference(train, features, categories, calibrated_val),
         },
     )

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from monitoring.drift import drift_status, feature_drift, psi
-from serving.model import Calibrator, HealthModel
+from serving.calibration import Calibrator
+from serving.model import HealthModel
 from serving.reference import feature_references, numeric_reference, numeric_shares
 
 
