@@ -49,14 +49,20 @@ def peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
-def benchmark_data(folder: Path, n_events: int, n_accounts: int, seed: int = 0) -> Path:
-    """A data directory with ``n_events`` events (Parquet directory), made once and reused."""
-    folder = folder / f"a{n_accounts}-e{n_events}-s{seed}"
+def benchmark_data(
+    folder: Path, n_events: int, n_accounts: int, seed: int = 0, days: int = 730
+) -> Path:
+    """A data directory with ``n_events`` events (Parquet directory), made once and reused.
+
+    ``days`` is the history the demo generator covers (its default, two years, unless given).
+    """
+    name = f"a{n_accounts}-e{n_events}-s{seed}" + (f"-d{days}" if days != 730 else "")
+    folder = folder / name
     done = folder / "READY"
     if done.exists():
         return folder
     folder.mkdir(parents=True, exist_ok=True)
-    tables = generate_demo_data(n_accounts=n_accounts, seed=seed)
+    tables = generate_demo_data(n_accounts=n_accounts, seed=seed, days=days)
     base = tables.pop("events")
     write_demo_data(tables, folder)
     parts = folder / "events.parquet"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,10 +19,44 @@ from matplotlib.figure import Figure
 
 from portfolio.compute import PortfolioMetrics
 from portfolio.segments import ALL
-from training.report import png_data_uri
+from training.report import find_output, png_data_uri
 
 UP, DOWN, TOTAL = "#2ca02c", "#d62728", "#4a6fa5"
 BAND_COLOURS = {"red": "#d62728", "yellow": "#e8b600", "green": "#2ca02c", ALL: "#555555"}
+
+
+TABLES = ("revenue", "voice", "responses", "usage", "adoption", "support", "cohorts", "bands")
+
+
+@dataclass
+class MetricsOutput:
+    """A ``health metrics`` output folder read back: its tables and its manifest."""
+
+    folder: Path
+    tables: dict[str, pd.DataFrame]
+    manifest: dict
+
+
+def load_metrics(folder: str | Path) -> MetricsOutput:
+    """The tables and manifest a ``health metrics`` run wrote (relative paths also looked up in
+    parent folders, as a notebook runs in ``notebooks/``)."""
+    folder = find_output(folder)
+    manifest = json.loads((folder / "portfolio.json").read_text())
+    tables = {
+        name: pd.read_parquet(folder / f"{name}.parquet")
+        for name in TABLES
+        if (folder / f"{name}.parquet").exists()
+    }
+    return MetricsOutput(folder, tables, manifest)
+
+
+def latest_by_segment(revenue: pd.DataFrame) -> pd.DataFrame:
+    """The latest period's headline revenue figures per segment, ``all`` first."""
+    last = revenue[revenue["period"] == revenue["period"].max()]
+    columns = ["segment", "end_mrr", "end_logos", "logo_churn_rate", "grr", "nrr", "grr_ttm",
+               "nrr_ttm", "expansion_rate", "renewal_rate_logos", "renewal_rate_dollars"]  # fmt: skip
+    order = {name: i for i, name in enumerate(sorted(set(last["segment"]) - {ALL}), start=1)}
+    return last[columns].sort_values("segment", key=lambda s: s.map({ALL: 0, **order}))
 
 
 def _all(frame: pd.DataFrame) -> pd.DataFrame:
@@ -246,9 +282,7 @@ def report_html(metrics: PortfolioMetrics) -> str:
     by = metrics.config.by
     segments = ""
     if by:
-        seg = t["revenue"][t["revenue"]["period"] == last]
-        seg = seg[["segment", "end_mrr", "end_logos", "logo_churn_rate", "grr", "nrr", "grr_ttm",
-                   "nrr_ttm", "expansion_rate", "renewal_rate_logos"]]  # fmt: skip
+        seg = latest_by_segment(t["revenue"])
         segments = f"<h2>By {html.escape(by)}, {last:%B %Y}</h2>{_table(seg)}"
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in metrics.warnings)
     bands = (

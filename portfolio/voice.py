@@ -114,8 +114,8 @@ def responses(tables, bounds: pd.DatetimeIndex) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     answers = pd.concat(parts, ignore_index=True).dropna(subset=["metric", "score"])
     scale = {"nps": (0, 10), "ces": (1, 7), "csat_survey": (1, 5), "csat_ticket": (1, 5)}
-    low = answers["metric"].map(lambda m: scale[m][0])
-    high = answers["metric"].map(lambda m: scale[m][1])
+    low = answers["metric"].map({m: lo for m, (lo, _) in scale.items()})
+    high = answers["metric"].map({m: hi for m, (_, hi) in scale.items()})
     answers = answers[(answers["score"] >= low) & (answers["score"] <= high)]
     k = _period_of(answers["at"], bounds)
     answers = answers[k >= 0].assign(period=bounds.to_numpy()[k[k >= 0]])

@@ -1,4 +1,4 @@
-"""Both notebooks run top to bottom on a small generated company; any failing cell fails the test."""
+"""The notebooks run top to bottom on a small generated company; any failing cell fails the test."""
 
 from __future__ import annotations
 
@@ -82,3 +82,13 @@ def test_both_notebooks_run_on_a_scored_demo(tmp_path, tracking, demo_tables_dir
     # curves, realised per band, champion against the other version
     assert images(model) >= 3
     assert "single registered version" not in texts(model)
+
+
+def test_portfolio_notebook_runs_on_demo_metrics(tmp_path, tracking, demo_tables_dir):
+    data = str(demo_tables_dir)
+    out = tmp_path / "portfolio"
+    assert main(["metrics", data, "--out", str(out), "--by", "plan"]) == 0
+    notebook = execute("portfolio_health.ipynb", tmp_path, metrics_dir=str(out), segment="growth")
+    # waterfall, retention, voice, engagement, cohorts
+    assert images(notebook) >= 5
+    assert "start_mrr" in texts(notebook) and "growth" in texts(notebook)
