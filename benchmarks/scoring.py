@@ -101,7 +101,8 @@ def _status_mb(key: str) -> float:
 
 def run_case(model_path: Path, case: str, rows: int, explain: bool) -> dict[str, float]:
     """One measurement in this process: seconds and peak RSS (MB) while scoring."""
-    from serving.score import LoadedModel, OutputWriter, ScoreConfig, score_frames
+    from serving.outputs import OutputWriter
+    from serving.score import LoadedModel, ScoreConfig, score_frames
 
     model = pickle.loads(model_path.read_bytes())
     parts = [

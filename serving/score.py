@@ -1,16 +1,14 @@
 """The scoring job: registered models + raw tables -> scores, drivers in words, SHAP explanations.
 
 Scoring runs in chunks of accounts and writes each chunk as it goes (``OutputWriter``), so memory
-is bounded by the chunk size, not by the number of accounts. Everything lands in a staging folder
-first and is moved into place only when the whole run has succeeded.
+is bounded by the chunk size, not by the number of accounts. The files form one set, published all
+or nothing when the whole run has succeeded (``serving.outputs``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,8 +17,6 @@ from typing import Any
 import mlflow
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from mlflow.tracking import MlflowClient
 
@@ -31,6 +27,7 @@ from features.matrix import build_features
 from features.timeline import observation_end
 from serving.bands import BANDS, BandConfig, band, band_rules, health_score
 from serving.model import HealthModel, MissingFeaturesError, missing_features
+from serving.outputs import EXPLANATIONS, SCORES, OutputWriter
 from serving.sentences import sentences_for
 
 # When the term ends says when an account *can* leave, not why it would: these features stay in the
@@ -38,7 +35,6 @@ from serving.sentences import sentences_for
 TIMING_FEATURES = frozenset({"days_to_term_end", "term_length_days"})
 
 CHAMPION_URIS = {"churn": "models:/churn@champion", "renewal": "models:/renewal@champion"}
-SCORES, EXPLANATIONS, MANIFEST = "scores", "explanations", "scoring.json"
 
 
 @dataclass(frozen=True)
@@ -324,93 +320,6 @@ def change_sentences(changes: pd.DataFrame, since) -> np.ndarray:
 
 
 # ----- writing ----------------------------------------------------------------------------------
-
-
-class OutputWriter:
-    """Writes scores (Parquet + CSV) and explanations (Parquet) chunk by chunk into a staging
-    folder, then moves every file into place only on ``commit``.
-
-    Use as a context manager: leaving it with an exception, or without ``commit``, deletes the
-    staging folder and leaves whatever was in ``out_dir`` before untouched.
-    """
-
-    def __init__(self, out_dir: Path, metadata: dict[str, str] | None = None) -> None:
-        self.out_dir = Path(out_dir)
-        self.metadata = {k.encode(): v.encode() for k, v in (metadata or {}).items()}
-        self.staging: Path | None = None
-        self._writers: dict[str, Any] = {}
-        self._schemas: dict[str, pa.Schema] = {}
-        self.rows: dict[str, int] = {}
-
-    def __enter__(self) -> OutputWriter:
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.out_dir))
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._close()
-        if self.staging is not None:
-            shutil.rmtree(self.staging, ignore_errors=True)
-
-    def write(self, name: str, frame: pd.DataFrame) -> None:
-        """Append a chunk to output ``name`` (every chunk has the first chunk's columns)."""
-        table = self._table(name, frame)
-        if name not in self._writers:
-            self._writers[name] = pq.ParquetWriter(self.staging / f"{name}.parquet", table.schema)
-            if name == SCORES:
-                self._writers[f"{name}.csv"] = pacsv.CSVWriter(
-                    self.staging / f"{name}.csv", _csv_table(table).schema
-                )
-        self._writers[name].write_table(table)
-        if name == SCORES:
-            self._writers[f"{name}.csv"].write_table(_csv_table(table))
-        self.rows[name] = self.rows.get(name, 0) + len(frame)
-
-    def _table(self, name: str, frame: pd.DataFrame) -> pa.Table:
-        schema = self._schemas.get(name)
-        if schema is None:
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            schema = pa.schema(
-                [f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
-            ).with_metadata({**(table.schema.metadata or {}), **self.metadata})
-            self._schemas[name] = schema
-        return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-
-    def _close(self) -> None:
-        for writer in self._writers.values():
-            writer.close()
-        self._writers = {}
-
-    def commit(self, manifest: dict[str, Any] | None = None) -> dict[str, Path]:
-        """Finish every file and move them into ``out_dir``; the manifest goes last."""
-        self._close()
-        staged = sorted(p for p in self.staging.iterdir())
-        if manifest is not None:
-            path = self.staging / MANIFEST
-            path.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-            staged.append(path)
-        written = {}
-        for path in staged:
-            target = self.out_dir / path.name
-            os.replace(path, target)
-            written[path.name] = target
-        return written
-
-
-def _csv_table(table: pa.Table) -> pa.Table:
-    """The scores as a spreadsheet reads them: dates without a time of day."""
-    for i, column in enumerate(table.schema):
-        if pa.types.is_timestamp(column.type):
-            table = table.set_column(i, column.name, table.column(i).cast(pa.date32()))
-    return table
-
-
-def write_outputs(outputs: dict[str, pd.DataFrame], out_dir: Path) -> dict[str, Path]:
-    """Stage every file, then move each into place: a failure leaves the previous outputs whole."""
-    with OutputWriter(Path(out_dir)) as writer:
-        for name, frame in outputs.items():
-            writer.write(name, frame)
-        return writer.commit()
 
 
 # ----- the job ----------------------------------------------------------------------------------

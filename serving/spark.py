@@ -23,11 +23,10 @@ import pandas as pd
 
 from features.contract import Tables
 from features.matrix import build_features
+from serving.outputs import SCORES, OutputWriter
 from serving.score import (
     CHAMPION_URIS,
-    SCORES,
     LoadedModel,
-    OutputWriter,
     ScoreConfig,
     ScoreResult,
     Summary,

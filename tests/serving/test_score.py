@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import mlflow
@@ -16,10 +15,10 @@ from features.builders import FAMILIES
 from features.matrix import build_features
 from health.cli import main
 from serving.model import MissingFeaturesError
+from serving.outputs import OutputWriter
 from serving.score import (
     TIMING_FEATURES,
     LoadedModel,
-    OutputWriter,
     ScoreConfig,
     band,
     chunks,
@@ -29,7 +28,6 @@ from serving.score import (
     score_features,
     score_frames,
     score_job,
-    write_outputs,
 )
 from serving.sentences import driver_sentence
 from training.train import TrainConfig, build_training_matrix, fit_target
@@ -204,42 +202,6 @@ def test_previous_scores_are_used_only_when_earlier(tmp_path):
     assert load_previous(tmp_path, AS_OF) is None
     assert load_previous(tmp_path, AS_OF + pd.Timedelta(days=30)).index.tolist() == ["a"]
     assert load_previous(tmp_path / "nowhere", AS_OF) is None
-
-
-def _snapshot(folder):
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
-
-
-def test_a_failed_write_leaves_the_previous_outputs_byte_identical(scored, tmp_path, monkeypatch):
-    scores, explanations = scored
-    write_outputs({"scores": scores.iloc[:10], "explanations": explanations.iloc[:100]}, tmp_path)
-    before = _snapshot(tmp_path)
-
-    # A frame whose column cannot become Parquet fails the second output midway.
-    broken = explanations.iloc[:100].assign(value=[object()] * 100)
-    with pytest.raises(Exception, match="object"):
-        write_outputs({"scores": scores, "explanations": broken}, tmp_path)
-    assert _snapshot(tmp_path) == before
-
-    # A move that fails after the first file is replaced puts nothing else in place either.
-    real_replace, moved = os.replace, []
-
-    def replace_once(src, dst):
-        if moved:
-            raise OSError("disk went away")
-        moved.append(dst)
-        real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", replace_once)
-    with pytest.raises(OSError, match="disk went away"):
-        write_outputs({"scores": scores, "explanations": explanations}, tmp_path)
-    monkeypatch.undo()
-    after = _snapshot(tmp_path)
-    assert [p.name for p in moved] == ["explanations.parquet"]
-    assert {k: v for k, v in after.items() if k != "explanations.parquet"} == {
-        k: v for k, v in before.items() if k != "explanations.parquet"
-    }
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".staging")]
 
 
 def _register(model, name):

@@ -1,0 +1,199 @@
+"""Output sets written all or nothing: a reader sees the previous set whole or the new set whole.
+
+Layout of an output folder (``OUT``)::
+
+    OUT/.sets/<id>/scores.parquet ...   each committed set, complete, in its own folder
+    OUT/.current -> .sets/<id>          the one pointer to the live set
+    OUT/scores.parquet -> .current/scores.parquet    (and one such link per output name)
+
+A new set is written into a fresh folder under ``.sets``; publishing it is one ``os.replace`` of
+the ``.current`` pointer, which POSIX makes atomic. Every step before that rename leaves what a
+reader sees unchanged, so a failure at any point leaves the previous set whole; after it the new
+set is whole. Plain files of a folder from before this layout are first brought into the live set
+by hard links, which changes nothing a reader sees either.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+SCORES, EXPLANATIONS, MANIFEST = "scores", "explanations", "scoring.json"
+# Every name an output set can hold: a set lacking one of them shows it as absent.
+OUTPUT_NAMES = (f"{SCORES}.parquet", f"{SCORES}.csv", f"{EXPLANATIONS}.parquet", MANIFEST)
+SETS, CURRENT = ".sets", ".current"
+
+
+def new_set_folder(out_dir: Path) -> Path:
+    """An empty folder for a set being written (under ``out_dir/.sets``, so renames stay local)."""
+    sets = Path(out_dir) / SETS
+    sets.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="set-", dir=sets))
+
+
+def publish(set_dir: Path, out_dir: Path) -> dict[str, Path]:
+    """Make the complete set in ``set_dir`` the live one in ``out_dir``, in one rename.
+
+    Returns the public path of every file in the set. Older sets are removed afterwards.
+    """
+    out_dir = Path(out_dir)
+    names = sorted(p.name for p in set_dir.iterdir())
+    adopt_plain_files(out_dir, sorted({*OUTPUT_NAMES, *names}))
+    for name in names:
+        _ensure_link(out_dir / name, Path(CURRENT) / name)
+    _point(out_dir / CURRENT, Path(SETS) / set_dir.name)  # the commit: one atomic rename
+    _tidy(out_dir, keep=set_dir.name)
+    return {name: out_dir / name for name in names}
+
+
+def adopt_plain_files(out_dir: Path, names: list[str]) -> None:
+    """Bring plain files named like outputs (a folder from before this layout) into the live set,
+    without changing what a reader sees.
+
+    Each plain file is hard-linked (copied where links are impossible) into the live set folder
+    (a new one if there is none yet), and only then replaced by a link to that same content.
+    """
+    plain = [
+        out_dir / n for n in names if (out_dir / n).is_file() and not (out_dir / n).is_symlink()
+    ]
+    if not plain:
+        return
+    if not (out_dir / CURRENT).is_symlink():
+        _point(out_dir / CURRENT, Path(SETS) / new_set_folder(out_dir).name)
+    live = out_dir / os.readlink(out_dir / CURRENT)
+    for path in plain:
+        temporary = live / f".{path.name}.{os.getpid()}.tmp"
+        temporary.unlink(missing_ok=True)
+        try:
+            os.link(path, temporary)
+        except OSError:
+            shutil.copy2(path, temporary)
+        os.replace(temporary, live / path.name)
+        _ensure_link(path, Path(CURRENT) / path.name)
+
+
+def _ensure_link(path: Path, target: Path) -> None:
+    """``path`` becomes a symbolic link to ``target`` (relative to its folder), by a rename."""
+    if path.is_symlink() and Path(os.readlink(path)) == target:
+        return
+    _point(path, target)
+
+
+def _point(path: Path, target: Path) -> None:
+    """Replace ``path`` with a link to ``target`` in one rename (a reader never sees it missing)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    os.symlink(target, temporary)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _tidy(out_dir: Path, keep: str) -> None:
+    """After the commit: delete every set but the live one, and links to names it lacks."""
+    for folder in (out_dir / SETS).iterdir():
+        if folder.name != keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    for name in OUTPUT_NAMES:
+        path = out_dir / name
+        if path.is_symlink() and not path.exists():
+            path.unlink(missing_ok=True)
+
+
+def live_files(out_dir: Path) -> dict[str, bytes]:
+    """The bytes of every file of the live set, by name (what a reader of ``out_dir`` sees)."""
+    out_dir = Path(out_dir)
+    return {n: (out_dir / n).read_bytes() for n in OUTPUT_NAMES if (out_dir / n).is_file()}
+
+
+class OutputWriter:
+    """Writes scores (Parquet + CSV) and explanations (Parquet) chunk by chunk into a new set
+    folder, and publishes the whole set on ``commit``.
+
+    Use as a context manager: leaving it with an exception, or without ``commit``, deletes the
+    unfinished set and leaves the live set in ``out_dir`` as it was.
+    """
+
+    def __init__(self, out_dir: Path, metadata: dict[str, str] | None = None) -> None:
+        self.out_dir = Path(out_dir)
+        self.metadata = {k.encode(): v.encode() for k, v in (metadata or {}).items()}
+        self.staging: Path | None = None
+        self._writers: dict[str, Any] = {}
+        self._schemas: dict[str, pa.Schema] = {}
+        self._published = False
+        self.rows: dict[str, int] = {}
+
+    def __enter__(self) -> OutputWriter:
+        self.staging = new_set_folder(self.out_dir)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._close()
+        if self.staging is not None and not self._published:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def write(self, name: str, frame: pd.DataFrame) -> None:
+        """Append a chunk to output ``name`` (every chunk has the first chunk's columns)."""
+        table = self._table(name, frame)
+        if name not in self._writers:
+            self._writers[name] = pq.ParquetWriter(self.staging / f"{name}.parquet", table.schema)
+            if name == SCORES:
+                self._writers[f"{name}.csv"] = pacsv.CSVWriter(
+                    self.staging / f"{name}.csv", _csv_table(table).schema
+                )
+        self._writers[name].write_table(table)
+        if name == SCORES:
+            self._writers[f"{name}.csv"].write_table(_csv_table(table))
+        self.rows[name] = self.rows.get(name, 0) + len(frame)
+
+    def _table(self, name: str, frame: pd.DataFrame) -> pa.Table:
+        schema = self._schemas.get(name)
+        if schema is None:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            schema = pa.schema(
+                [f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
+            ).with_metadata({**(table.schema.metadata or {}), **self.metadata})
+            self._schemas[name] = schema
+        return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+
+    def _close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}
+
+    def commit(self, manifest: dict[str, Any] | None = None) -> dict[str, Path]:
+        """Finish every file, add the manifest, and publish the set (see ``publish``)."""
+        self._close()
+        if manifest is not None:
+            text = json.dumps(manifest, indent=2, default=str) + "\n"
+            (self.staging / MANIFEST).write_text(text)
+        written = publish(self.staging, self.out_dir)
+        self._published = True
+        return written
+
+
+def _csv_table(table: pa.Table) -> pa.Table:
+    """The scores as a spreadsheet reads them: dates without a time of day."""
+    for i, column in enumerate(table.schema):
+        if pa.types.is_timestamp(column.type):
+            table = table.set_column(i, column.name, table.column(i).cast(pa.date32()))
+    return table
+
+
+def write_outputs(outputs: dict[str, pd.DataFrame], out_dir: Path) -> dict[str, Path]:
+    """Write a whole set of outputs and publish it: a failure leaves the previous set whole."""
+    with OutputWriter(Path(out_dir)) as writer:
+        for name, frame in outputs.items():
+            writer.write(name, frame)
+        return writer.commit()

@@ -1,0 +1,34 @@
+"""save_matrix writes a new file or nothing: a write that dies midway leaves the old matrix."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from training.train import save_matrix
+
+
+def matrix(tag: str) -> pd.DataFrame:
+    return pd.DataFrame({"account_id": [f"{tag}1", f"{tag}2"], "churned": [0.0, 1.0]})
+
+
+def test_a_write_that_dies_midway_leaves_the_previous_matrix(tmp_path, monkeypatch):
+    path = tmp_path / "deep" / "matrix.parquet"
+    save_matrix(matrix("old"), path)  # the folder is made
+    before = path.read_bytes()
+
+    def dies_midway(self, target, *args, **kwargs):
+        with open(target, "wb") as handle:  # some bytes reach the file, then the disk fills up
+            handle.write(b"PAR1 half a file")
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", dies_midway)
+    with pytest.raises(OSError, match="no space"):
+        save_matrix(matrix("new"), path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == ["matrix.parquet"]  # no temporary left
+
+    save_matrix(matrix("new"), path)
+    assert list(pd.read_parquet(path)["account_id"]) == ["new1", "new2"]
+    assert [p.name for p in path.parent.iterdir()] == ["matrix.parquet"]
