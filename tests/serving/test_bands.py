@@ -1,0 +1,101 @@
+"""Health score, bands and health points, with every expected value worked out by hand."""
+
+from __future__ import annotations
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import pytest
+
+from serving.bands import BANDS, BandConfig, band, band_label, band_rules, health_score
+from serving.calibration import Calibrator
+from serving.model import HealthModel
+from serving.score import ScoreConfig, family_points, health_points, probability_scores
+
+
+def test_health_score_rounds_100_times_the_chance_of_staying():
+    # 1 - 0.104 = 0.896 -> 89.6 -> 90; 0.105 -> 89.5 -> 90 (half to even); 0.115 -> 88.5 -> 88.
+    assert list(health_score(np.array([0.0, 0.104, 0.105, 0.115, 0.2501, 1.0]))) == [
+        100,
+        90,
+        90,
+        88,
+        75,
+        0,
+    ]
+
+
+def test_band_edges_with_the_default_thresholds():
+    scores = np.array([100, 90, 89, 75, 74, 0])
+    assert list(band(scores, BandConfig())) == ["green", "green", "yellow", "yellow", "red", "red"]
+
+
+def test_band_configuration_must_be_ordered_inside_0_to_101():
+    assert BandConfig(green_from=75, red_below=75).green_from == 75  # no yellow band: allowed
+    assert BandConfig(green_from=101, red_below=0).red_below == 0  # nobody green or red
+    for green, red in [(60, 61), (102, 50), (80, -1)]:
+        with pytest.raises(ValueError, match=rf"red_below \({red}\) <= green_from \({green}\)"):
+            BandConfig(green_from=green, red_below=red)
+
+
+def test_band_rules_and_labels_in_words():
+    config = BandConfig(green_from=90, red_below=75)
+    assert BANDS == ("red", "yellow", "green")
+    assert band_rules(config) == {
+        "red": "health_score < 75",
+        "yellow": "75 <= health_score < 90",
+        "green": "health_score >= 90",
+    }
+    assert [band_label(b, config) for b in BANDS] == [
+        "red (health < 75)",
+        "yellow (75-89)",
+        "green (health >= 90)",
+    ]
+
+
+def tiny_model(calibrator: Calibrator) -> HealthModel:
+    """A real packaged model (a two-tree booster on one feature) with the given calibrator."""
+    x = pd.DataFrame({"mrr": np.arange(40, dtype=float)})
+    booster = lgb.train(
+        {"objective": "binary", "verbosity": -1, "min_data_in_leaf": 5, "num_threads": 1},
+        lgb.Dataset(x, label=(np.arange(40) % 3 == 0).astype(int)),
+        num_boost_round=2,
+    )
+    return HealthModel(booster.model_to_string(), ["mrr"], {}, calibrator, "churned")
+
+
+def test_health_points_by_hand_through_a_platt_calibrator():
+    # Platt a=1, b=1 maps sigmoid(z) to sigmoid(z + 1).
+    model = tiny_model(Calibrator("platt", a=1.0, b=1.0))
+    contributions = np.array([[0.5, -0.2], [0.4, -0.4]])
+    points, base_score = health_points(contributions, np.array([0.0, 0.0]), model)
+    # Base: 100 (1 - sigmoid(1)) = 26.894142. Row 0: margin 0.3, score 100 (1 - sigmoid(1.3)) =
+    # 21.416502; the move -5.477640 is shared 0.5 : -0.2 of the total 0.3.
+    assert base_score == pytest.approx([26.894142, 26.894142])
+    assert points[0] == pytest.approx([-9.129400, 3.651760], abs=1e-5)
+    # Row 1: contributions cancel; no move to share.
+    assert list(points[1]) == [0.0, 0.0]
+
+
+def test_family_points_sum_each_familys_features():
+    points = np.array([[1.0, 2.0, -4.0], [0.5, 0.0, 1.5]])
+    families = family_points(points, ["events_30d", "active_days_30d", "open_tickets"])
+    assert list(families["usage"]) == [3.0, 0.5]
+    assert list(families["support"]) == [-4.0, 1.5]
+    assert list(families["sentiment"]) == [0.0, 0.0]
+
+
+def test_probability_scores_columns_by_hand():
+    frame = pd.DataFrame(
+        {
+            "account_id": ["a", "b"],
+            "as_of": pd.Timestamp("2025-06-01"),
+            "days_to_term_end": [30, None],
+            "mrr": [1000.0, 200.0],
+        }
+    )
+    out = probability_scores(frame, np.array([0.3, 0.05]), np.array([0.6, np.nan]), ScoreConfig())
+    assert list(out["health_score"]) == [70, 95]
+    assert list(out["band"]) == ["red", "green"]
+    assert list(out["arr_at_risk"]) == pytest.approx([3600.0, 120.0])  # p x 12 x MRR
+    assert out["renewal_due_in_days"].iloc[0] == 30 and np.isnan(out["renewal_due_in_days"].iloc[1])
