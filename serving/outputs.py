@@ -101,13 +101,13 @@ def _point(path: Path, target: Path) -> None:
 
 
 def _tidy(out_dir: Path, keep: str) -> None:
-    """After the commit: delete every set but the live one, and links to names it lacks."""
+    """After the commit: delete every set but the live one, and the links to names it lacks."""
     for folder in (out_dir / SETS).iterdir():
         if folder.name != keep:
             shutil.rmtree(folder, ignore_errors=True)
-    for name in OUTPUT_NAMES:
-        path = out_dir / name
-        if path.is_symlink() and not path.exists():
+    for path in out_dir.iterdir():
+        through_current = path.is_symlink() and Path(os.readlink(path)).parts[0] == CURRENT
+        if through_current and not path.exists():
             path.unlink(missing_ok=True)
 
 

@@ -145,3 +145,13 @@ def test_plain_files_from_an_older_layout_are_replaced_whole(tmp_path):
     assert list(pd.read_parquet(tmp_path / "scores.parquet")["account_id"])[0] == "new0"
     assert (tmp_path / "notes.txt").read_text() == "mine"
     assert not [p for p in tmp_path.rglob("*.tmp")]
+
+
+def test_other_files_of_a_set_are_published_and_withdrawn_with_it(tmp_path):
+    with OutputWriter(tmp_path) as writer:
+        writer.write("scores", scores("a"))
+        (writer.staging / "report.html").write_text("<p>a</p>")
+        writer.commit()
+    assert (tmp_path / "report.html").read_text() == "<p>a</p>"
+    write_set(tmp_path, "b")  # a set without a report
+    assert not (tmp_path / "report.html").exists() and not (tmp_path / "report.html").is_symlink()
