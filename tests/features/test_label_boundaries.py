@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from features.contract import Tables
-from features.labels import LabelConfig, labels
+from features.labels import LabelConfig, churn_dates, coverage_spells, labels
 from features.matrix import build_features
 from features.timeline import active_grid
 
@@ -138,3 +138,33 @@ def test_a_ticket_created_exactly_at_the_as_of_instant_is_not_seen():
     before = build_features(tickets_table("2023-12-31 23:59:59", "2024-01-02"), [AS_OF]).iloc[0]
     assert at["tickets_30d"] == 0 and at["open_tickets"] == 0
     assert before["tickets_30d"] == 1 and before["open_tickets"] == 1
+
+
+def test_the_label_defaults_are_the_designs():
+    assert LabelConfig() == LabelConfig(horizon_days=90, renewal_window_days=120, grace_days=14)
+    # coverage_spells' own default grace: a 14-day gap merges, a 15-day gap does not.
+    rows = subs([("a", "2023-01-01", "2024-01-01"), ("a", "2024-01-15", "2025-01-01")])
+    assert len(coverage_spells(rows)) == 1
+    rows = subs([("a", "2023-01-01", "2024-01-01"), ("a", "2024-01-16", "2025-01-01")])
+    assert len(coverage_spells(rows)) == 2
+
+
+def test_churn_dates_are_the_end_of_the_holding_spell_for_churned_rows_only():
+    subscriptions = subs(
+        [
+            ("a", "2023-06-01", "2024-02-01"),
+            ("a", "2024-02-10", "2024-03-01"),  # 9 days later: the same spell, which ends 03-01
+            ("b", "2023-06-01", "2025-06-01"),
+            ("c", "2023-06-01", "2024-02-01"),
+            ("c", "2024-02-16", "2024-05-01"),  # 15 days later: a new spell, c left on 02-01
+        ]
+    )
+    rows = pd.DataFrame(
+        {"account_id": ["a", "b", "c"], "as_of": [AS_OF] * 3, "churned": [1.0, 0.0, 1.0]},
+        index=[7, 8, 9],
+    )
+    dates = churn_dates(subscriptions, rows)
+    assert list(dates.index) == [7, 8, 9]
+    assert dates[7] == T("2024-03-01") and pd.isna(dates[8]) and dates[9] == T("2024-02-01")
+    # With a 15-day grace c's return continues its spell.
+    assert churn_dates(subscriptions, rows, grace_days=15)[9] == T("2024-05-01")

@@ -34,7 +34,9 @@ def test_band_configuration_must_be_ordered_inside_0_to_101():
     assert BandConfig(green_from=75, red_below=75).green_from == 75  # no yellow band: allowed
     assert BandConfig(green_from=101, red_below=0).red_below == 0  # nobody green or red
     for green, red in [(60, 61), (102, 50), (80, -1)]:
-        with pytest.raises(ValueError, match=rf"red_below \({red}\) <= green_from \({green}\)"):
+        with pytest.raises(
+            ValueError, match=rf"^bands need 0 <= red_below \({red}\) <= green_from \({green}\)$"
+        ):
             BandConfig(green_from=green, red_below=red)
 
 

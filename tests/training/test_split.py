@@ -62,3 +62,25 @@ def test_one_as_of_date_falls_back_to_stratified_kfold_grouped_by_account(plante
     rates = pd.Series(split.validation["churned"].to_numpy()).groupby(split.folds).mean()
     assert rates.max() - rates.min() < 0.05  # stratified
     assert validation_split(matrix, "churned", 104).scheme == "stratified-5-fold"
+
+
+def test_the_gap_is_the_label_window_plus_the_grace_days():
+    from features.labels import LabelConfig
+    from training.train import TrainConfig
+
+    assert TrainConfig().gap_days("churned") == 90 + 14
+    assert TrainConfig().gap_days("renewed") == 120 + 14
+    custom = TrainConfig(labels=LabelConfig(horizon_days=30, renewal_window_days=60, grace_days=7))
+    assert (custom.gap_days("churned"), custom.gap_days("renewed")) == (37, 67)
+
+
+def test_a_date_exactly_one_gap_before_validation_is_left_out(planted):
+    # Dates every 26 days; the first validation date is dates[8], 8 x 26 = 208 days in.
+    # A gap of 104 days puts the cut exactly on dates[4] (104 days in): it is left out.
+    matrix = planted(accounts=20, dates=10, every_days=26)
+    dates = sorted(pd.Timestamp(d) for d in matrix["as_of"].unique())
+    split = out_of_time_split(matrix, "churned", gap_days=104, validation_dates=2)
+    assert split.validation_dates == dates[8:]
+    assert split.train_dates == dates[:4]
+    split = out_of_time_split(matrix, "churned", gap_days=103, validation_dates=2)
+    assert split.train_dates == dates[:5]
