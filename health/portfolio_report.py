@@ -239,23 +239,30 @@ def _table(frame: pd.DataFrame) -> str:
     return out.to_html(index=False, na_rep="-", border=0)
 
 
+def period_label(period: pd.Timestamp, length: str) -> str:
+    """``March 2025`` for a month, ``Q1 2025`` for a quarter."""
+    return (
+        f"Q{(period.month - 1) // 3 + 1} {period.year}"
+        if length == "quarter"
+        else f"{period:%B %Y}"
+    )
+
+
 def lead_sentence(metrics: PortfolioMetrics) -> str:
     """The headline in words: the latest period's MRR, retention, churn and NPS."""
     h = metrics.headline
-    last = metrics.periods["period"].iloc[-1]
-    nps = (
-        f"NPS {h['latest_nps']:+.0f}" if not pd.isna(h.get("latest_nps")) else "no NPS answers yet"
-    )
+    last = period_label(metrics.periods["period"].iloc[-1], metrics.config.period)
+    nps = f"NPS {h['latest_nps']:+.0f}" if not pd.isna(h.get("latest_nps")) else "no NPS answers"
     ttm = (
         f"over the last twelve months GRR {_pct(h['latest_grr_ttm'])} and NRR "
         f"{_pct(h['latest_nrr_ttm'])}"
         if not pd.isna(h["latest_grr_ttm"])
-        else "twelve-month retention needs a year of data"
+        else "no twelve-month revenue retention yet (it needs a year of data with MRR)"
     )
     return (
-        f"In {last:%B %Y} the portfolio ended at {_num(h['latest_end_mrr'])} MRR across "
-        f"{_num(h['latest_end_logos'])} customers; {ttm}; logo churn {_pct(h['latest_logo_churn_rate'])}"
-        f" in the month; {nps}."
+        f"In {last} the portfolio ended at {_num(h['latest_end_mrr'])} MRR across "
+        f"{_num(h['latest_end_logos'])} customers; {ttm}; logo churn "
+        f"{_pct(h['latest_logo_churn_rate'])} in the {metrics.config.period}; {nps}."
     )
 
 
@@ -264,6 +271,7 @@ def report_html(metrics: PortfolioMetrics) -> str:
     t = metrics.tables
     periods = metrics.periods
     first, last = periods["period"].iloc[0], periods["period"].iloc[-1]
+    length = metrics.config.period
     figures = {
         "bridge": waterfall_figure(t["revenue"]),
         "retention": retention_figure(t["revenue"]),
@@ -283,7 +291,7 @@ def report_html(metrics: PortfolioMetrics) -> str:
     segments = ""
     if by:
         seg = latest_by_segment(t["revenue"])
-        segments = f"<h2>By {html.escape(by)}, {last:%B %Y}</h2>{_table(seg)}"
+        segments = f"<h2>By {html.escape(by)}, {period_label(last, length)}</h2>{_table(seg)}"
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in metrics.warnings)
     bands = (
         f'<h2>What became of each health band</h2><img alt="bands" src="{images["bands"]}">'
@@ -292,14 +300,14 @@ def report_html(metrics: PortfolioMetrics) -> str:
     )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>Portfolio health, {first:%b %Y} to {last:%b %Y}</title>
+<title>Portfolio health, {period_label(first, length)} to {period_label(last, length)}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 1150px; margin: 2em auto; color: #222; }}
 table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.85em; }}
 th, td {{ border: 1px solid #ccc; padding: 3px 6px; text-align: right; }}
 img {{ max-width: 100%; }} .lead {{ font-size: 1.1em; line-height: 1.5; }}
 </style></head><body>
-<h1>Portfolio health, {first:%B %Y} to {last:%B %Y}</h1>
+<h1>Portfolio health, {period_label(first, length)} to {period_label(last, length)}</h1>
 <p class="lead">{html.escape(lead_sentence(metrics))}</p>
 {f"<ul>{warnings}</ul>" if warnings else ""}
 <p>Read these together and over time: no single number tells the story.</p>

@@ -18,7 +18,7 @@ import pandas as pd
 
 from features.contract import Tables
 from features.labels import LabelConfig
-from features.timeline import observation_end
+from features.timeline import observation_end, observation_start
 from portfolio import bands as bands_module
 from portfolio.cohorts import account_months, cohort_table, first_spells
 from portfolio.engagement import adoption_table, customer_counts, usage_by_account, usage_table
@@ -73,9 +73,10 @@ def portfolio_metrics(
     """Every metric family for every settled period (see ``portfolio.periods``)."""
     bounds = reporting_boundaries(tables, config.period, config.grace_days)
     if not len(bounds):
+        start, end = observation_start(tables).date(), observation_end(tables).date()
         raise NoPeriodsError(
-            f"the data does not cover one complete {config.period} (plus the {config.grace_days}"
-            f"-day grace gap) between {pd.Timestamp(observation_end(tables)).date()} and its start"
+            f"the data ({start} to {end}) does not cover one complete {config.period} "
+            f"followed by the {config.grace_days}-day grace gap"
         )
     periods = periods_frame(bounds)
     segments = account_segments(tables.accounts, config.by)
@@ -121,12 +122,14 @@ def portfolio_metrics(
     for name, frame in out.items():
         if "period" in frame:
             out[name] = _with_period_end(frame, periods)
-    low = out["voice"]
-    low = low[(low["segment"] == "all") & (low["metric"] == "nps") & low["low_responses"]]
-    if len(low):
+    nps = out["voice"]
+    nps = nps[(nps["segment"] == "all") & (nps["metric"] == "nps")]
+    if not nps["responses"].any():
+        warnings.append("no NPS responses in the data")
+    elif nps["low_responses"].any():
         warnings.append(
-            f"NPS rests on fewer than {config.min_responses} responses in {len(low)} of "
-            f"{len(periods)} periods (flagged low_responses)"
+            f"NPS rests on fewer than {config.min_responses} responses in "
+            f"{int(nps['low_responses'].sum())} of {len(periods)} periods (flagged low_responses)"
         )
     return PortfolioMetrics(out, headline(out), periods, config, warnings)
 

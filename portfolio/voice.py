@@ -111,7 +111,9 @@ def responses(tables, bounds: pd.DatetimeIndex) -> pd.DataFrame:
         )
     columns = ["account_id", "period", "metric", "score"]
     if not parts:
-        return pd.DataFrame(columns=columns)
+        empty = {"account_id": [], "period": [], "metric": [], "score": []}
+        types = {"account_id": object, "period": "datetime64[us]", "metric": object, "score": float}
+        return pd.DataFrame(empty).astype(types)
     answers = pd.concat(parts, ignore_index=True).dropna(subset=["metric", "score"])
     scale = {"nps": (0, 10), "ces": (1, 7), "csat_survey": (1, 5), "csat_ticket": (1, 5)}
     low = answers["metric"].map({m: lo for m, (lo, _) in scale.items()})
@@ -164,8 +166,8 @@ def voice_table(
         target[is_csat] = got[is_csat]
     is_ces = np.asarray(metric == "ces")
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = t["total"].to_numpy() / n
-        var = (t["square"].to_numpy() - n * mean**2) / (n - 1)
+        mean = t["total"].to_numpy(dtype=float) / n
+        var = (t["square"].to_numpy(dtype=float) - n * mean**2) / (n - 1)
         half = Z90 * np.sqrt(np.maximum(var, 0) / n)
     value[is_ces] = mean[is_ces]
     low[is_ces], high[is_ces] = (mean - half)[is_ces], (mean + half)[is_ces]

@@ -109,3 +109,14 @@ def test_segments_partition_the_whole(small_book, half_year):
         parts = got.loc["x", column] + got.loc["y", column]
         np.testing.assert_array_equal(parts.to_numpy(), got.loc["all", column].to_numpy())
     assert got.loc[("x", "2025-02"), "churn"] == 50  # C
+
+
+def test_an_annual_term_churns_and_comes_up_for_renewal_at_its_end(subscriptions, half_year):
+    subs = subscriptions([("Y", "2024-05-01", "2025-05-01", 100), ("Z", "2024-01-01", None, 10)])
+    got = table(subs, half_year).loc["all"]
+    assert got["churn"].tolist() == [0, 0, 0, 0, 100, 0]  # all of it in May, nothing spread
+    assert got["contraction"].sum() == 0
+    timeline = revenue_timeline(subs, grace_days=14)
+    decisions = renewal_decisions(timeline, half_year)
+    assert decisions["period"].tolist() == [pd.Timestamp("2025-05-01")]
+    assert decisions["renewed"].tolist() == [False]
