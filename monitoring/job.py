@@ -275,15 +275,15 @@ def summary_json(report: MonitorReport) -> dict[str, Any]:
 
 def write_report(report: MonitorReport, out_dir: Path) -> dict[str, Path]:
     """Stage every file, then move each into place: a failure leaves the earlier outputs whole."""
-    from monitoring.report import figures, monitor_html
+    from monitoring.report import figures, monitor_html, png_bytes
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
     try:
-        pictures = figures(report)
-        for name, figure in pictures.items():
-            figure.savefig(staging / f"{name}.png", dpi=110, bbox_inches="tight")
+        pictures = {name: png_bytes(figure) for name, figure in figures(report).items()}
+        for name, png in pictures.items():
+            (staging / f"{name}.png").write_bytes(png)
         (staging / "report.html").write_text(monitor_html(report, pictures), encoding="utf-8")
         report.drift.to_csv(staging / "drift.csv", index=False)
         realised = realised_table(report)

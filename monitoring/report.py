@@ -147,10 +147,16 @@ def figures(report) -> dict[str, Figure]:
     return out
 
 
-def _uri(fig: Figure) -> str:
+def png_bytes(fig: Figure) -> bytes:
+    """A figure as PNG, drawn once: the report embeds the same bytes it writes beside itself."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def _table(frame: pd.DataFrame, index: bool = False) -> str:
@@ -185,10 +191,12 @@ def _performance_table(report) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def monitor_html(report, pictures: dict[str, Figure]) -> str:
-    """The whole report: verdict and reasons, drift, realised performance, migration, movers."""
+def monitor_html(report, pictures: dict[str, bytes]) -> str:
+    """The whole report: verdict and reasons, drift, realised performance, migration, movers.
+
+    ``pictures`` are the PNGs of ``figures``, by name."""
     v = report.verdict
-    images = {name: _uri(fig) for name, fig in pictures.items()}
+    images = {name: _uri(png) for name, png in pictures.items()}
     items = "".join(f"<li>{html.escape(x)}</li>" for x in v.reasons)
     notes = "".join(f"<li>{html.escape(x)}</li>" for x in v.notes + v.info)
     versions = ", ".join(f"{k} v{x}" for k, x in report.versions.items())
