@@ -327,15 +327,14 @@ def _jsonable(value):
 def log_monitor_run(report: MonitorReport, files: dict[str, Path], scorings: list[Scoring]) -> str:
     """One MLflow run: thresholds as params, figures as metrics, the verdict and model versions as
     tags, every output as an artifact. Nested under an active run (a retraining's parent)."""
-    active = mlflow.active_run()
-    parent = os.environ.get("MLFLOW_RUN_ID") if active is None else None
     as_of = str(report.as_of.date())
-    start = (
-        mlflow.start_run(run_id=parent)
-        if parent
-        else mlflow.start_run(run_name=f"monitor-{as_of}", nested=active is not None)
-    )
-    with start as run:
+    parent = os.environ.get("MLFLOW_RUN_ID") if mlflow.active_run() is None else None
+    with contextlib.ExitStack() as stack:
+        if parent:  # under ``mlflow run`` the project's run holds ours (its params are its own)
+            stack.enter_context(mlflow.start_run(run_id=parent))
+        run = stack.enter_context(
+            mlflow.start_run(run_name=f"monitor-{as_of}", nested=mlflow.active_run() is not None)
+        )
         mlflow.set_tags(
             {
                 "job": "monitor",

@@ -59,10 +59,11 @@ def score_figure(report) -> Figure:
     score = report.score
     fig, ax = plt.subplots(figsize=(8.5, 3.2))
     edges = score["edges"]
-    labels = [f"<={edges[0]:.2f}"] + [
-        f"{a:.2f}-{b:.2f}" for a, b in zip(edges[:-1], edges[1:], strict=True)
+    labels = [f"<={edges[0]:.3g}"] + [
+        f"{a:.3g}-{b:.3g}" for a, b in zip(edges[:-1], edges[1:], strict=True)
     ]
-    labels += [f">{edges[-1]:.2f}"]
+    labels += [f">{edges[-1]:.3g}"]
+
     x = np.arange(len(labels))
     ax.bar(
         x - 0.2, score["reference_shares"], 0.4, label="training (held-out rows)", color="#7f9fbf"
