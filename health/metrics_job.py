@@ -99,7 +99,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
     from features.loading import load_tables
     from features.validation import ContractError
-    from health.tracking import configure_tracking, use_experiment
+    from health.tracking import configure_tracking, resolve_uri, use_experiment
     from portfolio.bands import ScoresError
     from portfolio.compute import NoPeriodsError
     from portfolio.segments import SegmentError
@@ -122,7 +122,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     except ScoresError as error:
         console.print(f"[red]{error}[/red]", markup=False)
         return 1
-    uri = configure_tracking(".")
+    uri = configure_tracking(resolve_uri(args.tracking_uri))
     if "MLFLOW_RUN_ID" not in os.environ:  # under ``mlflow run`` the project's run is used
         use_experiment(args.experiment)
     try:
@@ -166,13 +166,15 @@ def add_parser(sub, formatter) -> None:
         "Writes tidy Parquet tables and report.html to --out and logs the headline figures as "
         "an MLflow run.",
     )
-    p.add_argument("data", metavar="DATA")
+    p.add_argument("data", metavar="DATA", help="a data folder or config file, as for health score")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument(
         "--scores", metavar="DIR", help="a scoring or backtest output: metrics per health band"
     )
     p.add_argument("--by", metavar="COLUMN", help="an accounts column to segment by (e.g. plan)")
-    p.add_argument("--period", choices=("month", "quarter"), default="month")
+    p.add_argument(
+        "--period", choices=("month", "quarter"), default="month", help="length of a period"
+    )
     p.add_argument(
         "--min-responses",
         type=_whole,

@@ -171,18 +171,19 @@ def print_monitor(console, result: MonitorResult) -> None:
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
-    from health.cli import _console, _load
-    from health.tracking import configure_tracking, use_experiment
+    from health.commands import load
+    from health.console import make_console
+    from health.tracking import configure_tracking, resolve_uri, use_experiment
 
-    console = _console()
-    configure_tracking(".")
+    console = make_console()
+    configure_tracking(resolve_uri(args.tracking_uri))
     if "MLFLOW_RUN_ID" not in os.environ:
         use_experiment(args.experiment)
     dirs = scoring_dirs(args.scores)
     if not dirs:
         console.print("[red]health monitor needs at least one --scores DIR[/red]")
         return 2
-    tables = _load(args.data, console)
+    tables = load(args.data)
     renewal = None if args.no_renewal else args.renewal_model or CHAMPION_URIS["renewal"]
     started = time.perf_counter()
     try:
@@ -213,15 +214,16 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
 def cmd_retrain(args: argparse.Namespace) -> int:
     from features.labels import LabelConfig
-    from health.cli import _console, _load
-    from health.tracking import configure_tracking, use_experiment
+    from health.commands import load
+    from health.console import make_console
+    from health.tracking import configure_tracking, resolve_uri, use_experiment
     from training.train import TrainConfig
 
-    console = _console()
-    configure_tracking(".")
+    console = make_console()
+    configure_tracking(resolve_uri(args.tracking_uri))
     if "MLFLOW_RUN_ID" not in os.environ:
         use_experiment(args.experiment)
-    tables = _load(args.data, console)
+    tables = load(args.data)
     config = TrainConfig(
         labels=LabelConfig(horizon_days=args.horizon_days),
         every_days=args.every_days,

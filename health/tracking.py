@@ -1,35 +1,57 @@
-"""Where MLflow keeps runs and models: a SQLite file by default, ``MLFLOW_TRACKING_URI`` if set."""
+"""Where MLflow keeps runs and models, chosen once at the command edge.
+
+The rule, the same for every command: ``--tracking-uri`` if given, else ``$MLFLOW_TRACKING_URI``,
+else the SQLite file ``./mlflow.db``. ``health demo`` is the exception: it always writes to its own
+store, ``<--out>/mlflow.db`` (or ``--tracking-uri`` if given), and leaves ``$MLFLOW_TRACKING_URI``
+untouched, so demo models never become ``@champion`` on a team's server; it prints the one
+``export MLFLOW_TRACKING_URI=...`` line that the next commands need.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-import mlflow
+from health.errors import DataError
 
-from training.train import DEFAULT_EXPERIMENT
+ENV = "MLFLOW_TRACKING_URI"
 
 
-def configure_tracking(default_dir: str | Path = ".") -> str:
-    """Point MLflow at ``$MLFLOW_TRACKING_URI`` or at ``<default_dir>/mlflow.db``; return the URI."""
-    uri = os.environ.get("MLFLOW_TRACKING_URI")
-    if not uri:
-        folder = Path(default_dir).resolve()
-        folder.mkdir(parents=True, exist_ok=True)
-        uri = f"sqlite:///{folder / 'mlflow.db'}"
+def sqlite_uri(folder: str | Path) -> str:
+    """The URI of ``<folder>/mlflow.db``, absolute so it works from any directory."""
+    return f"sqlite:///{Path(folder).resolve() / 'mlflow.db'}"
+
+
+def resolve_uri(flag: str | None, default_dir: str | Path = ".") -> str:
+    """``--tracking-uri``, else ``$MLFLOW_TRACKING_URI``, else ``<default_dir>/mlflow.db``."""
+    return flag or os.environ.get(ENV) or sqlite_uri(default_dir)
+
+
+def configure_tracking(uri: str) -> str:
+    """Point MLflow's tracking and registry at ``uri`` (a SQLite file's folder is made)."""
+    import mlflow
+
+    path = sqlite_path(uri)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return uri
 
 
-def use_experiment(name: str = DEFAULT_EXPERIMENT) -> str:
+def sqlite_path(uri: str) -> Path | None:
+    """The file of a ``sqlite:///`` URI, None for any other store."""
+    return Path(uri.removeprefix("sqlite:///")) if uri.startswith("sqlite:///") else None
+
+
+def use_experiment(name: str) -> str:
     """Select (creating if needed) an experiment; with a SQLite store, artifacts go beside the file."""
+    import mlflow
+
     experiment = mlflow.get_experiment_by_name(name)
     if experiment is None:
-        uri = mlflow.get_tracking_uri()
-        location = None
-        if uri.startswith("sqlite:///"):
-            location = (Path(uri.removeprefix("sqlite:///")).parent / "mlartifacts").as_uri()
+        path = sqlite_path(mlflow.get_tracking_uri())
+        location = (path.parent / "mlartifacts").resolve().as_uri() if path else None
         experiment_id = mlflow.create_experiment(name, artifact_location=location)
     else:
         experiment_id = experiment.experiment_id
@@ -37,6 +59,51 @@ def use_experiment(name: str = DEFAULT_EXPERIMENT) -> str:
     return experiment_id
 
 
+def require_registered(uri: str, model_uri: str) -> None:
+    """Fail with a sentence, before any work, when ``model_uri`` names no model in the store.
+
+    Only ``models:/NAME@ALIAS`` and ``models:/NAME/VERSION`` are looked up; a SQLite file that does
+    not exist yet is not created by asking.
+    """
+    if not model_uri.startswith("models:/"):
+        return
+    name, _, ref = model_uri.removeprefix("models:/").partition("@")
+    version = None
+    if not ref and "/" in name:
+        name, version = name.split("/", 1)
+    path = sqlite_path(uri)
+    if path is not None and not path.exists():
+        raise DataError(missing_model_message(uri, model_uri, "the store does not exist yet"))
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    try:
+        if ref:
+            client.get_model_version_by_alias(name, ref)
+        elif version:
+            client.get_model_version(name, version)
+        else:
+            client.get_registered_model(name)
+    except MlflowException as error:
+        if error.error_code not in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+            raise
+        raise DataError(missing_model_message(uri, model_uri, "it has no such model")) from None
+
+
+def missing_model_message(uri: str, model_uri: str, why: str) -> str:
+    return (
+        f"no model {model_uri} in the tracking store {uri} ({why}). Train one there with "
+        "'health train DATA', or use the demo's models: run 'health demo' and then the "
+        "'export MLFLOW_TRACKING_URI=...' line it prints (or pass --tracking-uri)."
+    )
+
+
 def ui_command(uri: str) -> str:
     """The command that opens the MLflow UI on this store."""
     return f"mlflow ui --backend-store-uri {uri}"
+
+
+def export_line(uri: str) -> str:
+    """The shell line that points the next commands at this store."""
+    return f"export {ENV}={uri}"

@@ -7,6 +7,7 @@ or nothing when the whole run has succeeded (``serving.outputs``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator
@@ -430,11 +431,13 @@ def score_job(
     config: ScoreConfig = ScoreConfig(),
     log_run: bool = True,
     previous: Path | None = None,
+    parent_run_id: str | None = None,
 ) -> ScoreResult:
     """Compute features at ``as_of`` with the training code, score, explain, write, log.
 
     Score changes are computed against ``previous`` (a scoring folder) or, if not given, against
-    the scores already in ``out_dir`` when they are from an earlier date.
+    the scores already in ``out_dir`` when they are from an earlier date. ``parent_run_id`` (the
+    project's run under ``mlflow run``) holds the scoring run as a nested run.
     """
     out_dir = Path(out_dir)
     as_of = pd.Timestamp(as_of) if as_of is not None else default_as_of(tables)
@@ -453,7 +456,7 @@ def score_job(
         )
         manifest["summary"] = summary.metrics()
         files = writer.commit(manifest)
-    run_id = log_score_run(manifest, summary, files) if log_run else None
+    run_id = log_score_run(manifest, summary, files, parent_run_id) if log_run else None
     return ScoreResult(summary, files, run_id, manifest)
 
 
@@ -479,16 +482,24 @@ def run_manifest(
     }
 
 
-def log_score_run(manifest: dict[str, Any], summary: Summary, files: dict[str, Path]) -> str:
-    """One MLflow run per scoring: settings as params, summary figures as metrics, outputs."""
-    active = mlflow.active_run()
-    parent = os.environ.get("MLFLOW_RUN_ID") if active is None else None
-    start = (
-        mlflow.start_run(run_id=parent)
-        if parent
-        else mlflow.start_run(run_name=f"score-{manifest['as_of']}", nested=active is not None)
-    )
-    with start as run:
+def log_score_run(
+    manifest: dict[str, Any],
+    summary: Summary,
+    files: dict[str, Path],
+    parent_run_id: str | None = None,
+) -> str:
+    """One MLflow run per scoring: settings as params, summary figures as metrics, outputs.
+
+    Under a parent run (given, or active) it is a nested run, so its params never collide with
+    the parent's (``mlflow run`` logs the entry point's ``as_of=latest`` there).
+    """
+    with contextlib.ExitStack() as stack:
+        if parent_run_id and mlflow.active_run() is None:
+            stack.enter_context(mlflow.start_run(run_id=parent_run_id))
+        nested = mlflow.active_run() is not None
+        run = stack.enter_context(
+            mlflow.start_run(run_name=f"score-{manifest['as_of']}", nested=nested)
+        )
         mlflow.set_tags(
             {
                 "job": "score",
@@ -497,8 +508,7 @@ def log_score_run(manifest: dict[str, Any], summary: Summary, files: dict[str, P
                 f"(v{manifest['churn_model']['version']})",
             }
         )
-        config = manifest["config"]
-        mlflow.log_params({f"score_{k}": v for k, v in config.items()})
+        mlflow.log_params({f"score_{k}": v for k, v in manifest["config"].items()})
         mlflow.log_params(
             {
                 "as_of": manifest["as_of"],

@@ -94,6 +94,7 @@ def spark_score_job(
     log_run: bool = True,
     previous: Path | None = None,
     spark=None,
+    parent_run_id: str | None = None,
 ) -> ScoreResult:
     """``score_job`` with the probabilities computed on Spark; scores only, no explanations."""
     out_dir = Path(out_dir)
@@ -124,5 +125,5 @@ def spark_score_job(
     with OutputWriter(out_dir, {"customer_health": json.dumps(manifest, default=str)}) as writer:
         writer.write(SCORES, scores)
         files = writer.commit(manifest)
-    run_id = log_score_run(manifest, summary, files) if log_run else None
+    run_id = log_score_run(manifest, summary, files, parent_run_id) if log_run else None
     return ScoreResult(summary, files, run_id, manifest)

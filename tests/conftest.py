@@ -63,7 +63,7 @@ def tracking(tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     from health.tracking import configure_tracking
 
-    configure_tracking(tmp_path)
+    configure_tracking(uri)
     yield uri
     forget_experiment()
     mlflow.set_tracking_uri("")
@@ -118,7 +118,7 @@ def tracking_server(tmp_path, monkeypatch):
         monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
         from health.tracking import configure_tracking
 
-        configure_tracking(tmp_path)
+        configure_tracking(uri)
         yield uri
     finally:
         forget_experiment()

@@ -11,6 +11,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from health.cli import main
+from health.parser import subcommands
 
 pytestmark = pytest.mark.slow
 
@@ -20,8 +21,19 @@ def test_health_demo_end_to_end(tmp_path, tracking, capsys):
     assert main(["demo", "--accounts", "400", "--seed", "5", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "Accounts most at risk" in printed
-    assert "mlflow ui --backend-store-uri" in printed
+    store = f"sqlite:///{(out / 'mlflow.db').resolve()}"
+    assert f"\n  export MLFLOW_TRACKING_URI={store}\n" in printed  # one line, to copy
+    assert f"\n  mlflow ui --backend-store-uri {store}\n" in printed
+    for number in range(1, 5):
+        assert f"[{number}/4] " in printed
+    assert "INFO" not in printed and "Successfully registered" not in printed
 
+    # The demo keeps its own store; the tracking fixture's $MLFLOW_TRACKING_URI stays empty.
+    assert (
+        MlflowClient(tracking_uri=tracking, registry_uri=tracking).search_registered_models() == []
+    )
+    mlflow.set_tracking_uri(store)
+    mlflow.set_registry_uri(store)
     client = MlflowClient()
     for name in ("churn", "renewal"):
         version = client.get_model_version_by_alias(name, "champion")
@@ -69,8 +81,12 @@ def test_cli_score_and_validate_on_generated_data(tmp_path, tracking, demo_table
 
 
 def test_every_subcommand_has_help(capsys):
-    for command in ("demo", "generate", "validate", "features", "train", "score"):
+    commands = sorted(subcommands())
+    assert {"demo", "generate", "validate", "features", "train", "score", "backtest"} <= set(
+        commands
+    )
+    for command in commands:
         with pytest.raises(SystemExit) as exit_info:
             main([command, "--help"])
         assert exit_info.value.code == 0
-        assert "usage: health" in capsys.readouterr().out
+        assert f"usage: health {command}" in capsys.readouterr().out

@@ -10,7 +10,7 @@ long before a churn red first showed.
 
 from __future__ import annotations
 
-import os
+import contextlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -271,8 +271,12 @@ def run_backtest(
     config: BacktestConfig = BacktestConfig(),
     log_run: bool = True,
     progress: Callable[[str], None] | None = None,
+    parent_run_id: str | None = None,
 ) -> BacktestResult:
-    """Replay, summarise, write the HTML report and log it with its numbers to MLflow."""
+    """Replay, summarise, write the HTML report and log it with its numbers to MLflow.
+
+    With ``parent_run_id`` (the project's run under ``mlflow run``) the run is nested in it.
+    """
     from training.report import backtest_html
 
     backtest = replay(tables, config, progress)
@@ -281,16 +285,23 @@ def run_backtest(
     _write_text(out, backtest_html(backtest, summary))
     run_id = None
     if log_run:
-        run_id = log_backtest(backtest, summary, out)
+        run_id = log_backtest(backtest, summary, out, parent_run_id)
     return BacktestResult(backtest, summary, out, run_id)
 
 
-def log_backtest(backtest: Backtest, summary: Summary, report: Path) -> str:
+def log_backtest(
+    backtest: Backtest, summary: Summary, report: Path, parent_run_id: str | None = None
+) -> str:
     """One MLflow run: the settings, the report's numbers as metrics, the report and its tables."""
     dates = _days(summary.by_date["as_of"])
-    if "MLFLOW_RUN_ID" not in os.environ:  # under ``mlflow run`` the project's run is used
-        mlflow.set_experiment(backtest.config.train.experiment)
-    with mlflow.start_run(run_name=f"backtest-{dates[-1]}") as run:
+    with contextlib.ExitStack() as stack:
+        if parent_run_id is None:
+            mlflow.set_experiment(backtest.config.train.experiment)
+        else:
+            stack.enter_context(mlflow.start_run(run_id=parent_run_id))
+        run = stack.enter_context(
+            mlflow.start_run(run_name=f"backtest-{dates[-1]}", nested=parent_run_id is not None)
+        )
         mlflow.set_tags({"job": "backtest", "dates": ",".join(dates)})
         if backtest.skipped:
             mlflow.set_tag("skipped_dates", ",".join(_days(backtest.skipped)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -595,18 +594,22 @@ def train_models(
 
 
 def train_from_matrix(
-    matrix: pd.DataFrame, config: TrainConfig = TrainConfig(), labels: list[str] | None = None
+    matrix: pd.DataFrame,
+    config: TrainConfig = TrainConfig(),
+    labels: list[str] | None = None,
+    parent_run_id: str | None = None,
 ) -> list[ModelResult]:
-    """One MLflow run per label present in the matrix."""
+    """One MLflow run per label present in the matrix.
+
+    With ``parent_run_id`` (the project's run under ``mlflow run``) each is a nested run of it;
+    the parent gets no params of ours, so they never collide with the entry point's.
+    """
     client = MlflowClient()
     targets = labels or [c for c in LABELS if c in matrix and matrix[c].notna().any()]
-    parent = os.environ.pop("MLFLOW_RUN_ID", None)
-    if parent is None:
+    if parent_run_id is None:
         mlflow.set_experiment(config.experiment)
         return [train_target(matrix, label, config, client) for label in targets]
-    # Under ``mlflow run`` the project's run is the parent; each model gets a nested run.
-    with mlflow.start_run(run_id=parent):
-        mlflow.log_params(flat_params(config))
+    with mlflow.start_run(run_id=parent_run_id):
         return [train_target(matrix, label, config, client, nested=True) for label in targets]
 
 

@@ -1,0 +1,256 @@
+"""One function per subcommand, each one call to its library job.
+
+Here, at the edge, the dates, the experiment and the tracking store are chosen; the jobs below
+take everything explicitly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from health.console import Steps, make_console, print_command, seconds
+from health.errors import DataError, UsageError
+
+
+def load(source: str):
+    """The contract's tables, or a DataError naming every problem."""
+    from features.loading import load_tables
+    from features.validation import ContractError
+
+    try:
+        return load_tables(source)
+    except ContractError as error:
+        raise DataError(f"the input data does not meet the contract ({source}):\n{error}") from None
+
+
+def tracking(args: argparse.Namespace) -> str:
+    """Point MLflow at the store this command uses (see ``health.tracking``); return its URI."""
+    from health.tracking import configure_tracking, resolve_uri, use_experiment
+
+    uri = configure_tracking(resolve_uri(args.tracking_uri))
+    if args.parent_run_id is None:  # under ``mlflow run`` the project's run holds ours
+        use_experiment(args.experiment)
+    return uri
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from health.synthetic import generate_demo_data, write_demo_data
+
+    console = make_console()
+    steps = Steps(console, 1, args.started)
+    with steps.step(f"Generating {args.accounts:,} accounts (seed {args.seed})") as step:
+        tables = generate_demo_data(
+            n_accounts=args.accounts, seed=args.seed, days=args.days, change_at=args.change_at
+        )
+        paths = write_demo_data(tables, args.out)
+        step.done = f"Wrote demo data to {args.out}"
+    for name, path in paths.items():
+        rows = len(tables[name]) if name in tables else 0
+        console.print(f"  {name:<14} {rows:>10,} rows  {path}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from features.loading import read_raw_tables
+    from features.validation import ContractError, format_report, validate_tables
+
+    console = make_console()
+    try:
+        raw = read_raw_tables(args.data)
+    except ContractError as error:
+        raise DataError(str(error)) from None
+    problems = validate_tables(raw)
+    if problems:
+        console.print(format_report(problems), markup=False)
+        return 1
+    sizes = ", ".join(f"{name} {len(frame):,}" for name, frame in raw.items())
+    console.print(f"[green]OK[/green]: {args.data} meets the contract ({sizes} rows).")
+    return 0
+
+
+def cmd_features(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from features.labels import LabelConfig
+    from features.matrix import build_feature_matrix
+    from training.train import save_matrix
+
+    console = make_console()
+    tables = load(args.data)
+    dates = [pd.Timestamp(d) for d in args.as_of]
+    with Steps(console, 1, args.started).step("Building features") as step:
+        matrix = build_feature_matrix(
+            tables,
+            dates,
+            LabelConfig(horizon_days=args.horizon_days),
+            progress=step.as_of_progress(),
+        )
+        save_matrix(matrix, Path(args.out))
+        step.done = f"Wrote {len(matrix):,} rows x {matrix.shape[1]} columns to {args.out}"
+    return 0
+
+
+def train_config(args: argparse.Namespace):
+    from features.labels import LabelConfig
+    from training.fit import BoosterParams
+    from training.train import TrainConfig
+
+    return TrainConfig(
+        labels=LabelConfig(horizon_days=args.horizon_days),
+        every_days=args.every_days,
+        experiment=args.experiment,
+        model_kind=args.model_kind,
+        tune_trials=args.tune,
+        booster=BoosterParams(seed=args.seed),
+    )
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from health.tables import print_training
+    from health.tracking import ui_command
+    from training.train import build_training_matrix, train_from_matrix
+
+    console = make_console()
+    data, table = args.data or None, args.table or None  # MLflow passes "" for "not given"
+    if table and not args.label:
+        raise UsageError("--table needs --label COLUMN, e.g. --table features.csv --label churned")
+    if not table and not data:
+        raise UsageError("health train needs DATA, or --table FILE --label COLUMN")
+    config = train_config(args)
+    if table:
+        try:
+            matrix = _table_matrix(args)
+        except (ValueError, OSError) as error:
+            raise UsageError(f"cannot use {table} as a feature table: {error}") from None
+        labels = [matrix.columns[-1]]  # the label, renamed churned or renewed by --target
+    else:
+        tables = load(data)
+        labels = None
+    uri = tracking(args)
+    steps = Steps(console, 1 if table else 2, args.started)
+    if not table:
+        with steps.step("Building features on the as-of grid") as step:
+            matrix = build_training_matrix(tables, config, step.as_of_progress())
+            step.done = f"Built {len(matrix):,} training rows"
+    with steps.step(f"Training on {len(matrix):,} rows (LightGBM, baseline, MLflow)") as step:
+        results = train_from_matrix(matrix, config, labels=labels, parent_run_id=args.parent_run_id)
+        step.done = "Trained and registered " + " and ".join(r.target for r in results)
+    print_training(console, results)
+    console.print(f"MLflow: {uri}")
+    console.print("Open the MLflow UI:")
+    print_command(console, ui_command(uri))
+    return 0
+
+
+def _table_matrix(args: argparse.Namespace):
+    """``--table FILE --label COLUMN [--id] [--positive] [--drop ...]`` as a training matrix."""
+    from training.table import feature_table_matrix, read_table
+    from training.train import TARGETS
+
+    drop = [name.strip() for value in args.drop or [] for name in value.split(",") if name.strip()]
+    return feature_table_matrix(
+        read_table(args.table),
+        args.label,
+        id_column=args.id or None,
+        positive=args.positive or None,
+        drop=drop,
+        target={name: label for label, name in TARGETS.items()}[args.target],
+    )
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from health.tables import print_top_risk
+    from health.tracking import require_registered
+    from serving.model import MissingFeaturesError
+    from serving.score import CHAMPION_URIS, ScoreConfig, default_as_of, score_job
+
+    console = make_console()
+    try:
+        config = ScoreConfig(
+            green_from=args.green_from,
+            red_below=args.red_below,
+            chunk_rows=args.chunk_rows,
+            explain=not args.no_explain and args.engine == "pandas",
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    churn_uri = args.model or CHAMPION_URIS["churn"]  # MLflow passes "" for "not given"
+    renewal_uri = None if args.no_renewal else args.renewal_model or CHAMPION_URIS["renewal"]
+    uri = tracking(args)
+    for model_uri in (churn_uri, renewal_uri):
+        if model_uri:
+            require_registered(uri, model_uri)
+    tables = load(args.data)
+    as_of = pd.Timestamp(args.as_of) if args.as_of else default_as_of(tables)
+    previous = Path(args.previous) if args.previous else None
+    if args.engine == "spark":
+        from serving.spark import spark_score_job as job
+    else:
+        job = score_job
+    with Steps(console, 1, args.started).step(f"Scoring and explaining as of {as_of.date()}") as s:
+        try:
+            result = job(
+                tables,
+                Path(args.out),
+                as_of,
+                churn_uri,
+                renewal_uri,
+                config,
+                previous=previous,
+                parent_run_id=args.parent_run_id,
+            )
+        except MissingFeaturesError as error:
+            raise UsageError(f"cannot score with {churn_uri}: {error}") from None
+        s.done = f"Scored {result.summary.accounts:,} active accounts as of {as_of.date()}"
+    summary = result.summary
+    print_top_risk(console, result.top, args.top, summary.bands, summary.accounts)
+    if result.manifest.get("previous_as_of"):
+        console.print(
+            f"Compared with the scores of {result.manifest['previous_as_of']}: "
+            f"{summary.down_10:,} account(s) fell 10 points or more."
+        )
+    for path in result.files.values():
+        console.print(f"  wrote {path}")
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from features.labels import LabelConfig
+    from health.tables import print_backtest
+    from serving.score import ScoreConfig
+    from training.backtest import BacktestConfig, run_backtest
+    from training.train import TrainConfig
+
+    console = make_console()
+    try:
+        config = BacktestConfig(
+            every_days=args.every_days,
+            lookback_days=args.lookback_days,
+            dates=tuple(args.date or ()),
+            train=TrainConfig(
+                labels=LabelConfig(horizon_days=args.horizon_days), experiment=args.experiment
+            ),
+            score=ScoreConfig(green_from=args.green_from, red_below=args.red_below),
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    tables = load(args.data)
+    tracking(args)
+    started = time.perf_counter()
+    with Steps(console, 1, args.started).step("Backtesting") as step:
+        result = run_backtest(
+            tables,
+            Path(args.out),
+            config,
+            progress=step.update,
+            parent_run_id=args.parent_run_id,
+        )
+        step.done = f"Backtested {int(result.summary.metrics['backtest_dates'])} dates"
+    print_backtest(console, result)
+    console.print(f"Report: {result.report} (open it in a browser)")
+    console.print(f"MLflow run: {result.run_id}  ({seconds(time.perf_counter() - started)})")
+    return 0

@@ -1,0 +1,94 @@
+"""The tables the commands print: models trained, accounts most at risk, a backtest's bands."""
+
+from __future__ import annotations
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from serving.bands import BAND_COLOURS
+
+TOP_ACCOUNTS = 10
+
+
+def print_training(console: Console, results) -> None:
+    table = Table(title="Models (validated on later dates, or by K-fold for a flat table)")
+    for column in ("model", "val ROC AUC", "baseline AUC", "Brier", "ECE", "version", "champion"):
+        table.add_column(column)
+    for r in results:
+        m = r.metrics
+        table.add_row(
+            r.target,
+            f"{m['val_roc_auc']:.3f}",
+            f"{m['baseline_val_roc_auc']:.3f}",
+            f"{m['val_brier']:.4f}",
+            f"{m['val_ece']:.4f}",
+            str(r.version),
+            "yes" if r.promoted else f"no: {r.reason}",
+        )
+    console.print(table)
+
+
+def print_top_risk(
+    console: Console,
+    scores: pd.DataFrame,
+    top: int = TOP_ACCOUNTS,
+    bands: dict[str, int] | None = None,
+    accounts: int | None = None,
+) -> None:
+    """The accounts most at risk, with their score, band and first reason in words.
+
+    ``bands`` and ``accounts`` give the whole run's counts when ``scores`` holds only the riskiest.
+    """
+    counts = bands if bands is not None else scores["band"].value_counts().to_dict()
+    accounts = len(scores) if accounts is None else accounts
+    as_of = pd.Timestamp(scores["as_of"].iloc[0]).date()
+    table = Table(
+        title=f"Accounts most at risk as of {as_of} "
+        f"({accounts:,} scored: {counts.get('red', 0)} red, "
+        f"{counts.get('yellow', 0)} yellow, {counts.get('green', 0)} green)"
+    )
+    changes = "health_change" in scores
+    columns = [("account", "left"), ("health", "right"), ("band", "left")]
+    columns += [("change", "right")] if changes else []
+    columns += [("churn p", "right"), ("ARR at risk", "right"), ("top reason", "left")]
+    for column, justify in columns:
+        table.add_column(column, justify=justify)
+    for _, row in scores.nlargest(top, "churn_probability").iterrows():
+        arr = row.get("arr_at_risk")
+        cells = [
+            str(row["account_id"]),
+            str(row["health_score"]),
+            f"[{BAND_COLOURS[row['band']]}]{row['band']}[/]",
+        ]
+        if changes:
+            change = row["health_change"]
+            cells.append("new" if pd.isna(change) else f"{change:+.0f}")
+        reason = row.get("risk_driver_1")
+        cells += [
+            f"{row['churn_probability']:.0%}",
+            "" if pd.isna(arr) else f"{arr:,.0f}",
+            "" if pd.isna(reason) else str(reason),
+        ]
+        table.add_row(*cells)
+    console.print(table)
+
+
+def print_backtest(console: Console, result) -> None:
+    m = result.summary.metrics
+    table = Table(title=f"Backtest over {int(m['backtest_dates'])} dates: outcome per band")
+    for column in ("band", "account-dates", "churned", "renewed (of due)"):
+        table.add_column(column, justify="right")
+    for name, row in result.summary.by_band.iterrows():
+        churn = "-" if pd.isna(row["churn_rate"]) else f"{row['churn_rate']:.1%}"
+        renew = "-" if pd.isna(row["renewal_rate"]) else f"{row['renewal_rate']:.1%}"
+        due = int(row["renewal_due"])
+        table.add_row(name, f"{int(row['accounts']):,}", churn, f"{renew} of {due:,}")
+    console.print(table)
+    lift = "n/a" if pd.isna(m["red_lift"]) else f"{m['red_lift']:.1f}x"
+    warning = "n/a" if pd.isna(m["median_warning_days"]) else f"{m['median_warning_days']:.0f}"
+    console.print(
+        f"Base churn rate {m['base_churn_rate']:.1%}; red lift {lift}; red caught "
+        f"{int(m['churns_caught_by_red'])} of {int(m['churns'])} churns, median warning "
+        f"{warning} days."
+    )
