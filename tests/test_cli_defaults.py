@@ -85,3 +85,11 @@ def test_readme_shows_the_parsers_defaults():
     score = ScoreConfig()
     assert f"green from {score.green_from}" in readme
     assert f"red below {score.red_below}" in readme
+
+
+def test_every_mlproject_entry_point_calls_a_health_subcommand():
+    project = yaml.safe_load((ROOT / "MLproject").read_text())
+    for entry, point in project["entry_points"].items():
+        words = point["command"].split()
+        assert words[:3] == ["python", "-m", "health"], entry
+        assert words[3] in subcommands(), entry
