@@ -164,7 +164,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from health.tables import print_top_risk
-    from health.tracking import require_registered
+    from health.tracking import require_registered, resolve_uri
     from serving.model import MissingFeaturesError
     from serving.score import CHAMPION_URIS, ScoreConfig, default_as_of, score_job
 
@@ -180,10 +180,10 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     churn_uri = args.model or CHAMPION_URIS["churn"]  # MLflow passes "" for "not given"
     renewal_uri = None if args.no_renewal else args.renewal_model or CHAMPION_URIS["renewal"]
-    uri = tracking(args)
-    for model_uri in (churn_uri, renewal_uri):
+    for model_uri in (churn_uri, renewal_uri):  # before anything touches the store
         if model_uri:
-            require_registered(uri, model_uri)
+            require_registered(resolve_uri(args.tracking_uri), model_uri)
+    tracking(args)
     tables = load(args.data)
     as_of = pd.Timestamp(args.as_of) if args.as_of else default_as_of(tables)
     previous = Path(args.previous) if args.previous else None
