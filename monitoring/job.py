@@ -330,8 +330,10 @@ def log_monitor_run(report: MonitorReport, files: dict[str, Path], scorings: lis
     as_of = str(report.as_of.date())
     parent = os.environ.get("MLFLOW_RUN_ID") if mlflow.active_run() is None else None
     with contextlib.ExitStack() as stack:
-        if parent:  # under ``mlflow run`` the project's run holds ours (its params are its own)
-            stack.enter_context(mlflow.start_run(run_id=parent))
+        if parent:  # under ``mlflow run`` the project's run holds ours (its params are its own);
+            # started without run_id, MLflow takes it from the environment and clears it there,
+            # so the nested start_run below makes a child instead of resuming it again
+            stack.enter_context(mlflow.start_run())
         run = stack.enter_context(
             mlflow.start_run(run_name=f"monitor-{as_of}", nested=mlflow.active_run() is not None)
         )

@@ -25,7 +25,9 @@ def _strict_json(path):
     return json.loads(path.read_text(), parse_constant=refuse)
 
 
-def test_monitor_then_forced_retrain(tmp_path, tracking, demo_tables, demo_tables_dir, capsys):
+def test_monitor_then_forced_retrain(
+    tmp_path, tracking, demo_tables, demo_tables_dir, capsys, monkeypatch
+):
     data = str(demo_tables_dir)
     assert main(["train", data]) == 0
     folders = []
@@ -71,6 +73,22 @@ def test_monitor_then_forced_retrain(tmp_path, tracking, demo_tables, demo_table
     assert tags["churn_model_version"] == "1" and tags["renewal_model_version"] == "1"
     assert tags["verdict"] == summary["verdict"]
     assert "drifted_features" in runs[0].data.metrics
+
+    # under ``mlflow run`` (MLFLOW_RUN_ID set): a child of the project's run, exit 0 if asked
+    import mlflow
+
+    with mlflow.start_run(run_name="project") as project:
+        pass
+    monkeypatch.setenv("MLFLOW_RUN_ID", project.info.run_id)
+    args = ["monitor", data, "--out", str(tmp_path / "m2"), "--scores", str(folders[2])]
+    assert main([*args, "--exit-zero", "true"]) == 0
+    experiment = client.get_experiment_by_name("customer-health").experiment_id
+    children = client.search_runs(
+        [experiment], f"tags.mlflow.parentRunId = '{project.info.run_id}'"
+    )
+    assert [c.data.tags["job"] for c in children] == ["monitor"]
+    assert client.get_run(project.info.run_id).info.run_name == "project"
+    monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
 
     assert main(["retrain", data, "--out", str(tmp_path / "retrain"), "--force"]) == 0
     experiment = client.get_experiment_by_name("customer-health").experiment_id
