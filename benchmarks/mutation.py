@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import json
 import os
 import subprocess
 import sys
@@ -51,26 +52,78 @@ RULES: dict[str, list[str]] = {
     "atomic outputs": ["serving.outputs.*", "training.train.x_save_matrix*"],
 }
 
+# The tests each rule's mutants run: its own fast test files, never the whole selection (a band
+# mutant need not train a model through the champion-gate tests).
+RULE_TESTS: dict[str, list[str]] = {
+    "labels": ["tests/features/test_label_boundaries.py", "tests/features/test_timeline.py"],
+    "timeline": ["tests/features/test_timeline.py", "tests/features/test_label_boundaries.py"],
+    "point-in-time cut": [
+        "tests/features/test_point_in_time.py",
+        "tests/features/test_label_boundaries.py",
+    ],
+    "split and gap": ["tests/training/test_split.py"],
+    "calibration": ["tests/training/test_calibration.py"],
+    "champion gate": ["tests/training/test_gate.py"],
+    "bands": ["tests/serving/test_bands.py"],
+    "health points": ["tests/serving/test_bands.py"],
+    "sentences": ["tests/serving/test_sentences.py"],
+    "sentiment": ["tests/features/test_sentiment.py"],
+    "atomic outputs": ["tests/serving/test_outputs.py", "tests/training/test_save_matrix.py"],
+}
+STATS = ROOT / "mutants" / "mutmut-stats.json"
+
 # Survivors no test can kill, with the reason (mutant name -> why it is equivalent).
 EQUIVALENT: dict[str, str] = {}
 
 KILLED = {"killed", "timeout"}
 
 
+LOG = ROOT / "mutants" / "mutation.log"
+
+
 def mutmut(*args: str) -> subprocess.CompletedProcess:
+    """mutmut in the project root; ``run`` output goes to mutants/mutation.log (follow it there)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "mutmut", *args], cwd=ROOT, env=env, text=True, capture_output=True
-    )
+    command = [sys.executable, "-m", "mutmut", *args]
+    if args[0] != "run":
+        return subprocess.run(command, cwd=ROOT, env=env, text=True, capture_output=True)
+    LOG.parent.mkdir(exist_ok=True)
+    with LOG.open("a") as log:
+        log.write(f"\n$ mutmut {' '.join(args)}\n")
+        log.flush()
+        return subprocess.run(command, cwd=ROOT, env=env, text=True, stdout=log, stderr=log)
+
+
+def restrict_tests() -> None:
+    """Point every rule function's mutants at all the tests of its rule's files, and only those.
+
+    mutmut maps each function to the tests that reached it in its stats run; functions built at
+    import time or added since are missing there, and heavy tests reach light rules.
+    """
+    stats = json.loads(STATS.read_text())
+    known = set(stats["duration_by_test"])
+    by_function = stats["tests_by_mangled_function_name"]
+    for meta in (ROOT / "mutants").rglob("*.py.meta"):
+        for key in json.loads(meta.read_text())["exit_code_by_key"]:
+            rule = rule_of(key)
+            if rule is not None:
+                files = RULE_TESTS[rule]
+                function = key.rsplit("__mutmut_", 1)[0]
+                by_function[function] = sorted(t for t in known if t.split("::")[0] in files)
+    STATS.write_text(json.dumps(stats))
 
 
 def run_rule(rule: str, max_children: int) -> float:
     """Run mutmut on one rule's mutants; returns the seconds it took."""
     started = time.perf_counter()
+    # A first small run generates the mutants and collects (or updates) the stats.
+    prepare = mutmut("run", "--max-children", str(max_children), "serving.bands.x_band_rules*")
+    if prepare.returncode != 0 or not STATS.exists():
+        raise SystemExit(f"mutmut could not prepare (exit {prepare.returncode}): see {LOG}")
+    restrict_tests()
     done = mutmut("run", "--max-children", str(max_children), *RULES[rule])
     if done.returncode != 0:
-        sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
-        raise SystemExit(f"mutmut run failed for {rule!r} (exit {done.returncode})")
+        raise SystemExit(f"mutmut run failed for {rule!r} (exit {done.returncode}): see {LOG}")
     return time.perf_counter() - started
 
 

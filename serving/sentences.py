@@ -7,6 +7,7 @@ million accounts get their sentences without a Python loop over rows.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -37,32 +38,41 @@ def _choose(condition, yes: str, no: str, index: pd.Index) -> pd.Series:
 
 def _change(now: str, before: str, noun: str, window: str = "the last 30 days") -> Template:
     """'Active users fell from 42 to 19 over the last 30 days (-55%)'."""
+    return partial(_change_sentence, now=now, before=before, noun=noun, window=window)
+
+
+# Templates are partials of module functions, so the wording runs when a sentence is made (not
+# when the table below is built): a change to a sentence function shows in the next sentence.
+def _change_sentence(frame: pd.DataFrame, now: str, before: str, noun: str, window: str):
     noun = noun[0].upper() + noun[1:]
-
-    def sentence(frame: pd.DataFrame) -> pd.Series:
-        a, b = _num(frame, now), _num(frame, before)
-        a_text, b_text = _fmt(a, ",.0f"), _fmt(b, ",.0f")
-        pct = " (" + _fmt((a - b) / b.where(b > 0), "+.0%") + ")"
-        verb = _choose(a < b, " fell from ", " rose from ", frame.index)
-        out = noun + verb + b_text + " to " + a_text + " over " + window + pct.where(b > 0, "")
-        out = out.where(a != b, noun + " held at " + a_text + " over " + window)
-        return out.where(a.notna() & b.notna(), noun + ": " + a_text + " in " + window)
-
-    return sentence
+    a, b = _num(frame, now), _num(frame, before)
+    a_text, b_text = _fmt(a, ",.0f"), _fmt(b, ",.0f")
+    pct = " (" + _fmt((a - b) / b.where(b > 0), "+.0%") + ")"
+    verb = _choose(a < b, " fell from ", " rose from ", frame.index)
+    out = noun + verb + b_text + " to " + a_text + " over " + window + pct.where(b > 0, "")
+    out = out.where(a != b, noun + " held at " + a_text + " over " + window)
+    return out.where(a.notna() & b.notna(), noun + ": " + a_text + " in " + window)
 
 
 def _days_since(name: str, what: str) -> Template:
-    def sentence(frame: pd.DataFrame) -> pd.Series:
-        days = _num(frame, name)
-        out = "Last " + what + " " + _fmt(days, ",.0f") + " days ago"
-        return out.where(days.notna(), f"No {what} on record")
+    return partial(_days_since_sentence, name=name, what=what)
 
-    return sentence
+
+def _days_since_sentence(frame: pd.DataFrame, name: str, what: str) -> pd.Series:
+    days = _num(frame, name)
+    out = "Last " + what + " " + _fmt(days, ",.0f") + " days ago"
+    return out.where(days.notna(), f"No {what} on record")
 
 
 def _plain(name: str, before: str, spec: str, after: str, scale: float = 1.0) -> Template:
     """'<before><value><after>' with the feature's value formatted by ``spec``."""
-    return lambda f: before + _fmt(_num(f, name) * scale, spec) + after
+    return partial(_plain_sentence, name=name, before=before, spec=spec, after=after, scale=scale)
+
+
+def _plain_sentence(
+    frame: pd.DataFrame, name: str, before: str, spec: str, after: str, scale: float
+) -> pd.Series:
+    return before + _fmt(_num(frame, name) * scale, spec) + after
 
 
 def _sentiment(frame: pd.DataFrame) -> pd.Series:
