@@ -73,7 +73,55 @@ RULE_TESTS: dict[str, list[str]] = {
 STATS = ROOT / "mutants" / "mutmut-stats.json"
 
 # Survivors no test can kill, with the reason (mutant name -> why it is equivalent).
-EQUIVALENT: dict[str, str] = {}
+EQUIVALENT: dict[str, str] = {
+    "features.sentiment.x_sentiment_scores__mutmut_21": (
+        "to_numpy(dtype=None) for dtype=float: the looked-up scores are Python floats assigned "
+        "into a float64 array, which converts them exactly as float does"
+    ),
+    **dict.fromkeys(
+        [f"features.labels.x_coverage_spells__mutmut_{n}" for n in (18, 20, 25, 26)],
+        "the sort kind of a sort on two columns: pandas ignores kind there (lexsort, stable)",
+    ),
+    **dict.fromkeys(
+        [f"features.labels.x_coverage_spells__mutmut_{n}" for n in (30, 32, 35, 40, 42, 45)],
+        "groupby sort=None/True/default before cummax or shift: a transform keeps row order "
+        "whatever the group order",
+    ),
+    **dict.fromkeys(
+        [f"features.labels.x_coverage_spells__mutmut_{n}" for n in (65, 67, 70)],
+        "groupby('spell') sorted or not: spell ids are a cumulative sum, already increasing "
+        "in row order",
+    ),
+    **dict.fromkeys(
+        [f"features.labels.x_coverage_spells__mutmut_{n}" for n in (16, 27)],
+        "reset_index keeping the old index as a column in the middle of the function: the "
+        "column is never read",
+    ),
+    **dict.fromkeys(
+        [f"features.labels.x_holding_spell_end__mutmut_{n}" for n in (10, 13)],
+        "merge on=None: account_id is the only column the two frames share",
+    ),
+    "features.labels.x_holding_spell_end__mutmut_14": (
+        "an inner instead of a left merge: rows without a spell drop out, and the reindex on "
+        "every row brings them back as NaT, as the left merge does"
+    ),
+    "features.labels.x_holding_spell_end__mutmut_23": (
+        "spell_start <= as_of: a spell starting on the as-of day cannot sit beside a holding "
+        "spell (spells are more than the grace gap apart), and alone it holds nobody who is "
+        "active then (a term starting on the as-of day is not known at it)"
+    ),
+    "features.labels.x_holding_spell_end__mutmut_33": (
+        "drop_duplicates on every column: spells never overlap, so at most one holds a row"
+    ),
+    **dict.fromkeys(
+        [f"features.labels.x_labels__mutmut_{n}" for n in (26, 47)],
+        "astype(None) is numpy's default float64, the same as astype(float)",
+    ),
+    **dict.fromkeys(
+        [f"features.labels.x_labels__mutmut_{n}" for n in (34, 55)],
+        "None assigned into a float64 array is stored as NaN",
+    ),
+}
 
 KILLED = {"killed", "timeout"}
 

@@ -11,9 +11,15 @@ import pandas as pd
 import pytest
 
 from features.contract import Tables
-from features.labels import LabelConfig, churn_dates, coverage_spells, labels
+from features.labels import (
+    LabelConfig,
+    churn_dates,
+    coverage_spells,
+    holding_spell_end,
+    labels,
+)
 from features.matrix import build_features
-from features.timeline import active_grid
+from features.timeline import OPEN_END, active_grid
 
 T = pd.Timestamp
 AS_OF = T("2024-01-01")
@@ -168,3 +174,44 @@ def test_churn_dates_are_the_end_of_the_holding_spell_for_churned_rows_only():
     assert dates[7] == T("2024-03-01") and pd.isna(dates[8]) and dates[9] == T("2024-02-01")
     # With a 15-day grace c's return continues its spell.
     assert churn_dates(subscriptions, rows, grace_days=15)[9] == T("2024-05-01")
+
+
+def test_labels_frame_columns_and_rows():
+    subscriptions = subs([("a", "2023-06-01", "2024-03-31"), ("b", "2023-06-01", "2025-06-01")])
+    grid = active_grid(subscriptions, [AS_OF])
+    out = labels(subscriptions, grid, LATE, CONFIG)
+    assert list(out.columns) == ["account_id", "as_of", "churned", "renewed"]
+    assert list(out["account_id"]) == ["a", "b"] and (out["as_of"] == AS_OF).all()
+    assert list(out["churned"]) == [1.0, 0.0]
+
+
+def test_the_grace_gap_of_the_config_decides_the_spells_too():
+    # A 17-day gap: a churn with the default 14 days' grace, a renewal with 20.
+    rows = [("a", "2023-03-01", "2024-03-01"), ("a", "2024-03-18", "2025-03-18")]
+    assert labelled(rows).loc["a", "renewed"] == 0
+    wide = labelled(rows, config=LabelConfig(grace_days=20))
+    assert wide.loc["a", "renewed"] == 1 and wide.loc["a", "churned"] == 0
+
+
+def test_an_open_ended_term_continuing_a_finished_one_keeps_the_account():
+    rows = [("a", "2023-03-01", "2024-02-01"), ("a", "2024-02-05", None)]
+    out = labelled(rows)
+    assert out.loc["a", "churned"] == 0 and out.loc["a", "renewed"] == 1
+    spells = coverage_spells(subs(rows))
+    assert list(spells.columns) == ["account_id", "spell_start", "spell_end"]
+    assert list(spells.index) == [0]
+    assert spells.loc[0, "spell_end"] == OPEN_END and spells.loc[0, "spell_start"] == T(
+        "2023-03-01"
+    )
+
+
+def test_a_returning_account_is_judged_by_the_spell_it_is_in_now():
+    # a left in mid-2023 and came back: its current spell runs to 2025, so no churn now.
+    rows = [("a", "2022-06-01", "2023-06-01"), ("a", "2023-09-01", "2025-01-01")]
+    out = labelled(rows)
+    assert out.loc["a", "churned"] == 0
+    spells = coverage_spells(subs(rows))
+    held = pd.DataFrame({"account_id": ["a", "a"], "as_of": [AS_OF, T("2023-07-01")]}, index=[5, 6])
+    ends = holding_spell_end(spells, held)
+    assert list(ends.index) == [5, 6]
+    assert ends[5] == T("2025-01-01") and pd.isna(ends[6])  # between spells: none holds it

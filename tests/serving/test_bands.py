@@ -25,6 +25,11 @@ def test_health_score_rounds_100_times_the_chance_of_staying():
     ]
 
 
+def test_health_score_is_a_whole_number_from_any_numbers():
+    scores = health_score(pd.Series([0.104, 0.5], dtype=object))  # e.g. read from a text column
+    assert scores.dtype.kind == "i" and list(scores) == [90, 50]
+
+
 def test_band_edges_with_the_default_thresholds():
     scores = np.array([100, 90, 89, 75, 74, 0])
     assert list(band(scores, BandConfig())) == ["green", "green", "yellow", "yellow", "red", "red"]
