@@ -121,6 +121,27 @@ EQUIVALENT: dict[str, str] = {
         [f"features.labels.x_labels__mutmut_{n}" for n in (34, 55)],
         "None assigned into a float64 array is stored as NaN",
     ),
+    **dict.fromkeys(
+        [f"serving.sentences.x__text__mutmut_{n}" for n in (3, 6)],
+        "the Series of one fixed sentence typed str instead of object: every caller takes its "
+        "values (.to_numpy() into an object array, or pd.array(dtype='str')), the same strings",
+    ),
+    **dict.fromkeys(
+        [
+            "serving.sentences.x__change_sentence__mutmut_21",
+            "serving.sentences.x__change_sentence__mutmut_27",
+            "serving.sentences.x__days_since_sentence__mutmut_20",
+        ],
+        "format spec 'F' for 'f': they differ only in spelling inf and nan, and NaN is shown as "
+        "'-' before any number is formatted (counts and days are finite)",
+    ),
+    "serving.sentences.x__change_sentence__mutmut_39": (
+        "b >= 0 for b > 0 in the percentage: a 0 previous value gives inf there, but the "
+        "percentage is only shown where b > 0"
+    ),
+    "serving.sentences.x__change_sentence__mutmut_52": (
+        "a <= b for a < b choosing 'fell': where a == b the sentence is replaced by 'held at'"
+    ),
 }
 
 KILLED = {"killed", "timeout"}

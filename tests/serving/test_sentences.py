@@ -159,3 +159,39 @@ def test_sentences_for_picks_each_rows_feature_and_leaves_none_empty():
 )
 def test_one_accounts_sentence(feature, value, expected):
     assert driver_sentence(feature, pd.Series({feature: value, "mrr": 100.0})) == expected
+
+
+def test_sentences_keep_the_frames_own_row_labels():
+    frame = pd.DataFrame(
+        {
+            "events_30d": [19.0, 3.0],
+            "events_prev_30d": [42.0, 1.0],
+            "days_since_last_event": [NAN, 4.0],
+        },
+        index=[7, 3],
+    )
+    out = driver_sentences("events_30d", frame)
+    assert list(out.index) == [7, 3]
+    assert list(out) == [
+        "Product usage (events) fell from 42 to 19 over the last 30 days (-55%)",
+        "Product usage (events) rose from 1 to 3 over the last 30 days (+200%)",
+    ]
+    assert list(driver_sentences("days_since_last_event", frame)) == [
+        "No product activity on record",
+        "Last product activity 4 days ago",
+    ]
+    missing = driver_sentences("tickets_90d", frame)
+    assert list(missing.index) == [7, 3]
+    assert list(driver_sentences("events_30d", frame.drop(columns="events_prev_30d"))) == [
+        "Product usage (events): 19 in the last 30 days",
+        "Product usage (events): 3 in the last 30 days",
+    ]
+
+
+def test_a_missing_companion_value_reads_as_a_dash_and_text_numbers_are_read():
+    # is_detractor's sentence shows latest_nps; without that column the number is a dash.
+    assert words("is_detractor", is_detractor=[1.0]) == ["Latest NPS (-) is a detractor score"]
+    assert words("active_days_30d", active_days_30d=["7", "n/a"]) == [
+        "Active on 7 of the last 30 days",
+        "Active on - of the last 30 days",
+    ]
