@@ -247,37 +247,36 @@ class _Windows:
         np.minimum.at(self.pair_first, daily.td_pair, daily.td_day)
         self.type_first = np.full(n_typ, np.iinfo(np.int64).max)
         np.minimum.at(self.type_first, daily.pair_typ, self.pair_first)
-        # ties in the core ranking go by name (code point order)
-        self.name_rank = np.empty(n_typ, np.int64)
-        self.name_rank[np.argsort(np.asarray(daily.type_names, dtype=object), kind="stable")] = (
-            np.arange(n_typ)
-        )
 
     def _count(self, acc: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(acc, weights=weights, minlength=self.n_acc).astype(np.float64)
 
-    def core(self, t: int) -> np.ndarray:
-        """Core event types at t: the quarter (at least one) of the event types used in the 90
-        days before t that the most accounts used then (ties: more events, then the name)."""
+    def type_usage(self, t: int) -> pd.DataFrame:
+        """Per event type: accounts that used it in the 90 days before ``t`` and their summed
+        value (millionths), and the first day anyone used it (see ``TypeCatalogue``)."""
         d = self.d
         s = _days(d.td_day, t - 90, t)
         pairs = np.zeros(len(d.pair_acc), bool)
         pairs[d.td_pair[s]] = True
-        accounts = np.bincount(d.pair_typ[pairs], minlength=self.n_typ)
-        events = np.bincount(d.td_typ[s], weights=d.td_v[s], minlength=self.n_typ)
-        used = np.flatnonzero(accounts > 0)
-        order = used[np.lexsort((self.name_rank[used], -events[used], -accounts[used]))]
-        core = np.zeros(self.n_typ, bool)
-        if len(used):
-            core[order[: max(1, math.ceil(CORE_SHARE * len(used)))]] = True
-        return core
+        return pd.DataFrame(
+            {
+                "event_type": np.asarray(d.type_names, dtype=object),
+                "as_of_day": t,
+                "accounts_90d": np.bincount(d.pair_typ[pairs], minlength=self.n_typ),
+                "value_90d": np.bincount(d.td_typ[s], weights=d.td_v[s], minlength=self.n_typ)
+                .round()
+                .astype(np.int64),
+                "first_day": self.type_first,
+            }
+        )
 
-    def at(self, t: int) -> tuple[pd.DataFrame, int, int]:
+    def at(self, t: int, types: TypeCatalogue) -> tuple[pd.DataFrame, int, int]:
         """Raw per-account aggregates at as-of day ``t``, the catalogue size and the core size."""
         d, raw = self.d, {}
-        core = self.core(t)
-        n_core = int(core.sum())
-        catalogue = int((self.type_first < t).sum())
+        core_names = types.core.get(t, frozenset())
+        core = np.asarray(d.type_names.isin(list(core_names)), dtype=bool)
+        n_core = len(core_names)
+        catalogue = types.catalogue.get(t, 0)
         # usage by day
         s = _days(self.ad_day, t - 90, t)
         acc, v, age = self.ad_acc[s], self.ad_v[s], t - self.ad_day[s]
@@ -401,21 +400,75 @@ def event_batches(events) -> Iterator[pd.DataFrame]:
     return events.batches()
 
 
+@dataclass(frozen=True)
+class TypeCatalogue:
+    """Event-type statistics over all accounts, per as-of day: the catalogue size and the core.
+
+    Catalogue = the event types anyone used before the day; core = the quarter (at least one) of
+    the types used in the 90 days before it that the most accounts used then (ties: more events,
+    then the name in code point order). Both span accounts, so a build over part of the accounts
+    (a Spark partition) is given the whole's (``from_usage`` over every part's ``type_usage``).
+    """
+
+    catalogue: dict[int, int]
+    core: dict[int, frozenset[str]]
+
+    @classmethod
+    def from_usage(cls, usage: pd.DataFrame) -> TypeCatalogue:
+        """From ``type_usage`` rows of every part: counts and values add up, first days take the
+        minimum (parts hold disjoint accounts)."""
+        usage = usage.groupby(["as_of_day", "event_type"], as_index=False, sort=False).agg(
+            accounts_90d=("accounts_90d", "sum"),
+            value_90d=("value_90d", "sum"),
+            first_day=("first_day", "min"),
+        )
+        catalogue, core = {}, {}
+        for t, rows in usage.groupby("as_of_day", sort=False):
+            catalogue[int(t)] = int((rows["first_day"] < t).sum())
+            used = rows[rows["accounts_90d"] > 0]
+            names = used["event_type"].to_numpy(dtype=object)
+            name_rank = np.empty(len(names), np.int64)
+            name_rank[np.argsort(names, kind="stable")] = np.arange(len(names))
+            order = np.lexsort(
+                (name_rank, -used["value_90d"].to_numpy(), -used["accounts_90d"].to_numpy())
+            )
+            size = max(1, math.ceil(CORE_SHARE * len(names))) if len(names) else 0
+            core[int(t)] = frozenset(names[order[:size]])
+        return cls(catalogue, core)
+
+
+def as_of_day(as_of: pd.Timestamp) -> int:
+    """An as-of date (a midnight) as days since 1970-01-01."""
+    return int(np.datetime64(pd.Timestamp(as_of).date(), "D").astype(np.int64))
+
+
+def type_usage(events, days: Iterable[int]) -> pd.DataFrame:
+    """``TypeCatalogue`` inputs of these events at each as-of day (one row per type and day)."""
+    windows = _Windows(reduce_events(event_batches(events)))
+    return pd.concat([windows.type_usage(t) for t in days], ignore_index=True)
+
+
 def event_features(
-    events, accounts_at: dict[pd.Timestamp, pd.Index]
+    events, accounts_at: dict[pd.Timestamp, pd.Index], types: TypeCatalogue | None = None
 ) -> dict[pd.Timestamp, pd.DataFrame]:
     """Usage and adoption aggregates per as-of date (a midnight), one row per account asked for.
 
     ``events`` is a DataFrame or ``features.contract.EventFiles``. Seat-based ratios are added by
-    ``features.builders.usage_and_adoption``.
+    ``features.builders.usage_and_adoption``. ``types`` is the event-type catalogue over all
+    accounts; by default these events' own (right when they are all the accounts' events).
     """
     daily = reduce_events(event_batches(events))
     windows = _Windows(daily)
+    days = {as_of: as_of_day(as_of) for as_of in accounts_at}
+    if types is None:
+        types = TypeCatalogue.from_usage(
+            pd.concat([windows.type_usage(t) for t in set(days.values())], ignore_index=True)
+        )
     codes = pd.Series(np.arange(len(daily.accounts)), index=daily.accounts)
     out: dict[pd.Timestamp, pd.DataFrame] = {}
     for as_of, accounts in accounts_at.items():
-        t = int(np.datetime64(pd.Timestamp(as_of).date(), "D").astype(np.int64))
-        raw, catalogue, n_core = windows.at(t)
+        t = days[as_of]
+        raw, catalogue, n_core = windows.at(t, types)
         raw = raw.reindex(codes.reindex(accounts).to_numpy())
         frame = _finish(raw.reset_index(drop=True), t, catalogue, n_core, daily.has_users)
         frame.index = pd.Index(accounts, name="account_id")

@@ -448,6 +448,16 @@ def coerce_tables(raw: dict[str, pd.DataFrame]) -> Tables:
     return _coerce(raw)
 
 
+def tables_from_frames(raw: dict[str, pd.DataFrame]) -> Tables:
+    """Tables already read (by another reader: Spark) validated and typed as ``load_tables`` does.
+
+    Raises ``ContractError`` listing every problem.
+    """
+    problems, parsed = _check(raw)
+    _fail(problems)
+    return _coerce(raw, parsed)
+
+
 def load_tables(source: str | Path, events_on_disk: bool = False) -> Tables:
     """read -> validate (raise ContractError listing every problem, before any work) -> coerce.
 

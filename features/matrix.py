@@ -8,7 +8,7 @@ import pandas as pd
 
 from features.builders import BUILDERS, usage_and_adoption
 from features.contract import Tables
-from features.events import event_features
+from features.events import TypeCatalogue, event_features
 from features.labels import LabelConfig, labels
 from features.pointintime import prepare_tables, visible_tables
 from features.timeline import active_grid, active_terms, observation_end
@@ -52,12 +52,16 @@ def features_at(
 
 
 def build_features(
-    tables: Tables, as_of_dates: Iterable[pd.Timestamp], progress: Progress | None = None
+    tables: Tables,
+    as_of_dates: Iterable[pd.Timestamp],
+    progress: Progress | None = None,
+    types: TypeCatalogue | None = None,
 ) -> pd.DataFrame:
     """``account_id, as_of, features...`` for every active account at each as-of date.
 
     Event aggregates for all dates come from one pass over the events (``features.events``);
-    the other families are computed date by date from ``visible_tables``.
+    the other families are computed date by date from ``visible_tables``. ``types``: the
+    event-type catalogue of all accounts when ``tables`` hold only some (a Spark partition).
     """
     dates = as_of_days(as_of_dates)
     prepared = prepare_tables(tables)
@@ -65,7 +69,7 @@ def build_features(
         as_of: pd.Index(active_terms(prepared.subscriptions, as_of)["account_id"])
         for as_of in dates
     }
-    usage = None if prepared.events is None else event_features(prepared.events, grid)
+    usage = None if prepared.events is None else event_features(prepared.events, grid, types)
     frames = []
     for i, as_of in enumerate(dates):
         frames.append(features_at(prepared, as_of, None if usage is None else usage[as_of]))
@@ -80,15 +84,21 @@ def build_feature_matrix(
     as_of_dates: Iterable[pd.Timestamp],
     label_config: LabelConfig = LabelConfig(),
     progress: Progress | None = None,
+    types: TypeCatalogue | None = None,
+    data_end: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Features plus the ``churned`` and ``renewed`` labels (NaN where censored or undefined).
 
-    Labels are the only columns computed from data after ``as_of``.
+    Labels are the only columns computed from data after ``as_of``. ``types`` and ``data_end``
+    (the end of observation) are those of all accounts when ``tables`` hold only some.
     """
-    matrix = build_features(tables, as_of_dates, progress)
+    matrix = build_features(tables, as_of_dates, progress, types)
+    if matrix.empty:  # no active account (a Spark partition may have none): same columns
+        return matrix.assign(**{label: pd.Series(dtype=float) for label in LABELS})
     dates = [pd.Timestamp(t) for t in matrix["as_of"].unique()]
     grid = active_grid(tables.subscriptions, dates)
-    target = labels(tables.subscriptions, grid, observation_end(tables), label_config)
+    data_end = observation_end(tables) if data_end is None else data_end
+    target = labels(tables.subscriptions, grid, data_end, label_config)
     return matrix.merge(target, on=KEYS, how="left", validate="one_to_one")
 
 

@@ -78,8 +78,19 @@ def cmd_features(args: argparse.Namespace) -> int:
     from training.train import save_matrix
 
     console = make_console()
-    tables = load(args.data)
     dates = [pd.Timestamp(d) for d in args.as_of]
+    if args.engine == "spark":
+        from features.spark import spark_session, write_spark_features
+
+        labels = LabelConfig(horizon_days=args.horizon_days)
+        with Steps(console, 1, args.started).step("Building features on Spark") as step:
+            spark = spark_session(args.master or None)
+            rows = spark_job(
+                write_spark_features, spark, args.data, dates, args.out, args.partitions, labels
+            )
+            step.done = f"Wrote {rows:,} rows to {args.out} (a Parquet folder)"
+        return 0
+    tables = load(args.data)
     with Steps(console, 1, args.started).step("Building features") as step:
         matrix = build_feature_matrix(
             tables,
@@ -169,43 +180,81 @@ def cmd_score(args: argparse.Namespace) -> int:
     from serving.score import CHAMPION_URIS, ScoreConfig, default_as_of, score_job
 
     console = make_console()
+    if bool(args.data) == bool(args.table):
+        raise UsageError("health score needs DATA or --table FILE (one of them)")
     try:
         config = ScoreConfig(
             green_from=args.green_from,
             red_below=args.red_below,
             chunk_rows=args.chunk_rows,
-            explain=not args.no_explain and args.engine == "pandas",
+            explain=not args.no_explain,
         )
     except ValueError as error:
         raise UsageError(str(error)) from None
     churn_uri = args.model or CHAMPION_URIS["churn"]  # MLflow passes "" for "not given"
     renewal_uri = None if args.no_renewal else args.renewal_model or CHAMPION_URIS["renewal"]
+    if args.table:
+        renewal_uri = None  # a ready table holds the churn model's features
     for model_uri in (churn_uri, renewal_uri):  # before anything touches the store
         if model_uri:
             require_registered(resolve_uri(args.tracking_uri), model_uri)
     tracking(args)
-    tables = load(args.data)
-    as_of = pd.Timestamp(args.as_of) if args.as_of else default_as_of(tables)
     previous = Path(args.previous) if args.previous else None
-    if args.engine == "spark":
-        from serving.spark import spark_score_job as job
-    else:
-        job = score_job
-    with Steps(console, 1, args.started).step(f"Scoring and explaining as of {as_of.date()}") as s:
-        try:
-            result = job(
-                tables,
-                Path(args.out),
-                as_of,
-                churn_uri,
-                renewal_uri,
-                config,
-                previous=previous,
-                parent_run_id=args.parent_run_id,
-            )
-        except MissingFeaturesError as error:
-            raise UsageError(f"cannot score with {churn_uri}: {error}") from None
-        s.done = f"Scored {result.summary.accounts:,} active accounts as of {as_of.date()}"
+    steps = Steps(console, 1, args.started)
+    try:
+        if args.table:
+            from features.table import feature_rows, read_table
+            from serving.score import score_table_job
+
+            rows = feature_rows(read_table(args.table), args.id or None)
+            with steps.step(f"Scoring and explaining {len(rows):,} rows of {args.table}") as s:
+                result = score_table_job(
+                    rows, Path(args.out), churn_uri, None, config, True, args.parent_run_id
+                )
+                s.done = f"Scored {result.summary.accounts:,} rows"
+        elif args.engine == "spark":
+            from features.spark import spark_session
+            from serving.spark import spark_score_job
+
+            as_of = pd.Timestamp(args.as_of) if args.as_of else None
+            with steps.step("Features, scores and explanations on Spark") as s:
+                spark = spark_session(args.master or None)
+                result = spark_job(
+                    spark_score_job,
+                    args.data,
+                    args.out,
+                    as_of,
+                    churn_uri,
+                    renewal_uri,
+                    config,
+                    previous=previous,
+                    spark=spark,
+                    buckets=args.partitions,
+                    parent_run_id=args.parent_run_id,
+                )
+                s.done = (
+                    f"Scored {result.summary.accounts:,} active accounts as of "
+                    f"{result.manifest['as_of']} in {result.manifest['partitions']} partitions"
+                )
+        else:
+            tables = load(args.data)
+            as_of = pd.Timestamp(args.as_of) if args.as_of else default_as_of(tables)
+            with steps.step(f"Scoring and explaining as of {as_of.date()}") as s:
+                result = score_job(
+                    tables,
+                    Path(args.out),
+                    as_of,
+                    churn_uri,
+                    renewal_uri,
+                    config,
+                    previous=previous,
+                    parent_run_id=args.parent_run_id,
+                )
+                s.done = f"Scored {result.summary.accounts:,} active accounts as of {as_of.date()}"
+    except MissingFeaturesError as error:
+        raise UsageError(f"cannot score with {churn_uri}: {error}") from None
+    except ValueError as error:  # a table that cannot be read as features, no active account
+        raise DataError(str(error)) from None
     summary = result.summary
     print_top_risk(console, result.top, args.top, summary.bands, summary.accounts)
     if result.manifest.get("previous_as_of"):
@@ -216,6 +265,24 @@ def cmd_score(args: argparse.Namespace) -> int:
     for path in result.files.values():
         console.print(f"  wrote {path}")
     return 0
+
+
+def spark_job(job, *args, **kwargs):
+    """Run a Spark job; a contract problem or error raised in a partition becomes a DataError
+    with the Python error's own message, not the JVM's stack."""
+    from features.validation import ContractError
+
+    try:
+        return job(*args, **kwargs)
+    except ContractError as error:
+        raise DataError(f"the input data does not meet the contract:\n{error}") from None
+    except Exception as error:
+        if not type(error).__module__.startswith(("pyspark", "py4j")):
+            raise
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        named = [line for line in lines if "Error:" in line or "Exception:" in line]
+        reason = (named or lines or [type(error).__name__])[-1]
+        raise DataError(f"the Spark job failed: {reason}") from None
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:

@@ -224,7 +224,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=LabelConfig().horizon_days,
         help="churn label horizon in days",
     )
-    p.add_argument("--out", required=True, metavar="FILE.parquet", help="output file")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE.parquet",
+        help="output file; with --engine spark a Parquet folder (train --table reads it)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="pandas",
+        help="spark: built on Spark, partitioned by account, the same code per partition",
+    )
+    add_spark_options(p)
     p.set_defaults(func=commands.cmd_features, mlflow=False)
 
     p = command(
@@ -313,8 +325,17 @@ def build_parser() -> argparse.ArgumentParser:
         "write scores (Parquet and CSV) and SHAP explanations (Parquet) into --out.",
         parents=(common, tracked),
     )
-    p.add_argument("data", metavar="DATA", help=DATA_HELP)
+    p.add_argument("data", metavar="DATA", nargs="?", help=DATA_HELP + "; or use --table")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument(
+        "--table",
+        metavar="FILE",
+        help="score a ready feature table (CSV, Parquet file or folder) instead of DATA: what "
+        "'health train --table' trained",
+    )
+    p.add_argument(
+        "--id", metavar="COLUMN", help="with --table: the id column (account_id if present)"
+    )
     p.add_argument(
         "--as-of",
         type=as_of_or_latest,
@@ -351,11 +372,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--engine",
-        choices=("pandas", "spark"),
+        choices=ENGINES,
         default="pandas",
-        help="pandas: stream on this machine, with explanations; spark: probabilities through "
-        "MLflow's Spark UDF (pip install 'customer-health[spark]'), without SHAP explanations",
+        help="pandas: stream on this machine; spark: features, scores and explanations on "
+        "Spark, partitioned by account (pip install 'customer-health[spark]')",
     )
+    add_spark_options(p)
     p.add_argument("--no-explain", action="store_true", help="scores only, no SHAP (faster)")
     p.add_argument(
         "--chunk-rows",
@@ -437,6 +459,24 @@ def build_parser() -> argparse.ArgumentParser:
                 sub.choices[name]._add_action(action)
         sub.choices[name].set_defaults(mlflow=True)
     return parser
+
+
+ENGINES = ("pandas", "spark")
+
+
+def add_spark_options(p: argparse.ArgumentParser) -> None:
+    """``--master`` and ``--partitions`` of the commands with ``--engine spark``."""
+    p.add_argument(
+        "--master",
+        metavar="URL",
+        help="with --engine spark: the Spark master (without it: $SPARK_MASTER, else local[*])",
+    )
+    p.add_argument(
+        "--partitions",
+        type=whole,
+        metavar="N",
+        help="with --engine spark: account partitions (without it: Spark's default parallelism)",
+    )
 
 
 def add_retraining_commands(sub) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import mlflow
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
+import pyarrow.dataset as ds
 from mlflow.tracking import MlflowClient
 
 from features.builders import FAMILIES, feature_family
@@ -258,7 +258,7 @@ def load_previous(path: Path, as_of: pd.Timestamp) -> pd.DataFrame | None:
     file = path / f"{SCORES}.parquet" if path.is_dir() else path
     if not file.exists():
         return None
-    available = set(pq.read_schema(file).names)
+    available = set(ds.dataset(file, format="parquet").schema.names)  # a file or a Spark folder
     wanted = ["account_id", "as_of", "health_score", "base_score"]
     wanted += [f"points_{family}" for family in FAMILIES]
     previous = pd.read_parquet(file, columns=[c for c in wanted if c in available])
@@ -267,14 +267,18 @@ def load_previous(path: Path, as_of: pd.Timestamp) -> pd.DataFrame | None:
     return previous.set_index("account_id")
 
 
-def score_changes(scores: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+def score_changes(
+    scores: pd.DataFrame, previous: pd.DataFrame, since: pd.Timestamp | None = None
+) -> pd.DataFrame:
     """Each account's change in health since the previous scores, and which families moved it.
 
     ``change_<family>`` is the family's points now minus then; ``change_model`` is the move of the
     base score (nonzero only when the model changed). Together they sum to the unrounded change.
+    ``since`` is the previous scores' date (by default their latest; given when ``previous`` holds
+    only some accounts' rows, as a Spark partition's).
     """
     before = previous.reindex(scores["account_id"].to_numpy())
-    since = pd.Timestamp(previous["as_of"].max()).date()
+    since = pd.Timestamp(previous["as_of"].max() if since is None else since).date()
     out = pd.DataFrame(index=scores.index)
     out["previous_as_of"] = pd.Series(pd.Timestamp(since), index=scores.index)
     out["health_change"] = scores["health_score"].to_numpy() - before["health_score"].to_numpy(
@@ -445,8 +449,46 @@ def score_job(
     frame = build_features(tables, [as_of])
     if frame.empty:
         raise ValueError(f"no account is active on {as_of.date()}: nothing to score")
-    check_features(frame, churn, renewal)
     before = load_previous(previous if previous is not None else out_dir, as_of)
+    return score_and_write(
+        frame, out_dir, as_of, churn, renewal, config, before, log_run, parent_run_id
+    )
+
+
+def score_table_job(
+    rows: pd.DataFrame,
+    out_dir: Path,
+    churn_uri: str = CHAMPION_URIS["churn"],
+    renewal_uri: str | None = None,
+    config: ScoreConfig = ScoreConfig(),
+    log_run: bool = True,
+    parent_run_id: str | None = None,
+) -> ScoreResult:
+    """Score a ready feature table (``features.table.feature_rows``): what ``health train
+    --table`` trained scores rows typed the same way; the as-of date is the table's latest."""
+    churn = load_model(churn_uri)
+    renewal = load_model(renewal_uri) if renewal_uri else None
+    if rows.empty:
+        raise ValueError("the table has no rows: nothing to score")
+    as_of = pd.Timestamp(rows["as_of"].max())
+    return score_and_write(
+        rows, Path(out_dir), as_of, churn, renewal, config, None, log_run, parent_run_id
+    )
+
+
+def score_and_write(
+    frame: pd.DataFrame,
+    out_dir: Path,
+    as_of: pd.Timestamp,
+    churn: LoadedModel,
+    renewal: LoadedModel | None,
+    config: ScoreConfig,
+    before: pd.DataFrame | None,
+    log_run: bool,
+    parent_run_id: str | None = None,
+) -> ScoreResult:
+    """Score, explain and write feature rows chunk by chunk, then commit and log the run."""
+    check_features(frame, churn, renewal)
     manifest = run_manifest(as_of, churn, renewal, config, before)
     metadata = {"customer_health": json.dumps(manifest, default=str)}
     with OutputWriter(out_dir, metadata) as writer:
@@ -517,5 +559,8 @@ def log_score_run(
         )
         mlflow.log_metrics(summary.metrics())
         for path in files.values():
-            mlflow.log_artifact(str(path), "outputs")
+            if Path(path).is_dir():  # a Parquet dataset written by Spark
+                mlflow.log_artifacts(str(path), f"outputs/{Path(path).name}")
+            else:
+                mlflow.log_artifact(str(path), "outputs")
         return run.info.run_id

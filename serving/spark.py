@@ -1,29 +1,42 @@
-"""Past one machine: the same registered models score on Apache Spark through MLflow's Spark UDF.
+"""``health score --engine spark``: features, scores and explanations on Spark, by account.
 
-``spark_probability`` is the piece that scales out: it takes a Spark DataFrame of feature rows
-(from anywhere: a table, Parquet files) and adds the model's probability, computed on the
-executors by the registered pyfunc itself. ``spark_score_job`` is ``health score --engine spark``:
-features from the same code as training, probabilities on Spark, the same score columns and band
-thresholds as the pandas engine, written with the same atomic writer. It writes no SHAP
-explanations: those stream on one machine (``serving.score``).
+The tables are partitioned by account (``features.spark``); on the executors each partition
+builds its features with the pandas engine's code and scores them with the pandas engine's own
+per-chunk function (``serving.score.score_features``: probabilities from the packaged model,
+health score, band, family points, reasons in words and the long TreeSHAP table), so both
+engines write the same columns and values. The model travels to the executors inside the
+partition function. Scores and explanations are written by Spark as Parquet datasets into a new
+output set (``serving.outputs``) published only when the whole job has succeeded, so a failed job
+leaves the previous set whole; the output folder must be on a file system with symbolic links
+(local disk, a mounted volume). The run summary is aggregated on Spark (only the riskiest rows
+reach the driver) and logged to MLflow.
 
-Needs the optional extra: ``pip install 'customer-health[spark]'`` and Java 17+.
+``spark_probability`` scores a ready Spark table of feature rows with MLflow's Spark UDF.
+Needs ``pip install 'customer-health[spark]'`` and Java 17+.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import sys
+import shutil
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from features.contract import Tables
 from features.matrix import build_features
-from serving.outputs import SCORES, OutputWriter
+from features.spark import (
+    Population,
+    empty_pandas,
+    partition_tables,
+    population,
+    read_spark_tables,
+    run_partitions,
+    spark_session,
+    stacked,
+)
+from serving.bands import BANDS
+from serving.outputs import EXPLANATIONS, MANIFEST, SCORES, new_set_folder, publish
 from serving.score import (
     CHAMPION_URIS,
     LoadedModel,
@@ -31,35 +44,18 @@ from serving.score import (
     ScoreResult,
     Summary,
     check_features,
-    default_as_of,
+    chunks,
     load_model,
-    load_previous,
     log_score_run,
-    model_versions,
-    probability_scores,
-    renewal_due,
     run_manifest,
     score_changes,
+    score_features,
 )
 
+OUTPUT = "_output"  # which output a row of the partition function belongs to
+PREVIOUS = "previous"  # the previous scores, stacked with the tables by account
 
-def spark_session(master: str | None = None):
-    """The active Spark session, or a local one (``$SPARK_MASTER`` or ``local[*]``)."""
-    from pyspark.sql import SparkSession
-
-    master = master or os.environ.get("SPARK_MASTER", "local[*]")
-    # Python workers must run this interpreter (with pandas, LightGBM, MLflow), not the system
-    # one; Spark reads the variable when the context starts, not the session config.
-    python = os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    return (
-        SparkSession.builder.master(master)
-        .appName("customer-health-score")
-        .config("spark.pyspark.python", python)
-        .config("spark.pyspark.driver.python", python)
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.ui.enabled", "false")
-        .getOrCreate()
-    )
+__all__ = ["spark_probability", "spark_score_job", "spark_session"]
 
 
 def spark_probability(spark, features, model_uri: str, columns: list[str], name: str):
@@ -71,59 +67,210 @@ def spark_probability(spark, features, model_uri: str, columns: list[str], name:
     return features.withColumn(name, udf(F.struct(*[F.col(c) for c in columns])))
 
 
-def probabilities_on_spark(
-    spark, frame: pd.DataFrame, loaded: LoadedModel, name: str = "probability"
-) -> np.ndarray:
-    """The model's probability for each row of ``frame``, computed on Spark, in row order."""
-    rows = loaded.model.inputs(frame).reset_index(drop=True)
-    rows.insert(0, "_row", np.arange(len(rows), dtype=np.int64))
-    scored = spark_probability(
-        spark, spark.createDataFrame(rows), loaded.uri, loaded.model.features, name
-    )
-    result = scored.select("_row", name).toPandas()
-    return result.sort_values("_row")[name].to_numpy(dtype=float)
+def score_chunk(
+    frame: pd.DataFrame,
+    churn: LoadedModel,
+    renewal: LoadedModel | None,
+    config: ScoreConfig,
+    previous: pd.DataFrame | None,
+    since: pd.Timestamp | None,
+) -> list[pd.DataFrame]:
+    """``score_features`` (and the change since the previous scores) of one chunk of feature
+    rows, as the pandas engine's ``score_frames`` computes them; each output tagged."""
+    scores, explanations = score_features(frame, churn, renewal, config)
+    if previous is not None:
+        scores = scores.join(score_changes(scores, previous, since))
+    parts = [scores.assign(**{OUTPUT: SCORES})]
+    if explanations is not None:
+        parts.append(explanations.assign(**{OUTPUT: EXPLANATIONS}))
+    return parts
+
+
+def score_partition(
+    people: Population,
+    churn: LoadedModel,
+    renewal: LoadedModel | None,
+    config: ScoreConfig,
+    since: pd.Timestamp | None,
+    template: pd.DataFrame,
+):
+    """The per-partition job: features, then ``score_chunk`` chunk by chunk; scores and
+    explanations in one frame shaped as ``template``, told apart by ``_output``."""
+
+    def build(events: pd.DataFrame | None, others: pd.DataFrame) -> pd.DataFrame:
+        previous = None
+        if since is not None:
+            previous = _previous_rows(others)
+            others = others[others["_table"] != PREVIOUS]
+        tables = partition_tables(events, others.drop(columns=_previous_columns(others)))
+        frame = build_features(tables, people.dates, types=people.types)
+        parts = [template]
+        for chunk in chunks(frame, config.chunk_rows):
+            parts += score_chunk(chunk, churn, renewal, config, previous, since)
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else template
+
+    return build
+
+
+def output_template(
+    features: pd.DataFrame,
+    as_of: pd.Timestamp,
+    churn: LoadedModel,
+    renewal: LoadedModel | None,
+    config: ScoreConfig,
+    previous: pd.DataFrame | None,
+    since: pd.Timestamp | None,
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Zero rows with the columns and types of the partition output, and each output's columns:
+    found by scoring one all-missing row of ``features`` (zero rows with the feature columns)."""
+    probe = features.reindex([0]).assign(account_id="probe", as_of=as_of)
+    parts = score_chunk(probe, churn, renewal, config, previous, since)
+    columns = {part[OUTPUT].iloc[0]: [c for c in part.columns if c != OUTPUT] for part in parts}
+    dtypes: dict[str, Any] = {}
+    for part in parts:
+        for name in part.columns:
+            dtypes.setdefault(name, part[name].dtype)
+    template = pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in dtypes.items()})
+    return template, columns
+
+
+def _previous_columns(others: pd.DataFrame) -> list[str]:
+    return [c for c in others.columns if c.startswith(f"{PREVIOUS}__")]
+
+
+def _previous_rows(others: pd.DataFrame) -> pd.DataFrame:
+    """This partition's previous scores, indexed by account (as ``load_previous`` gives them)."""
+    columns = _previous_columns(others)
+    rows = others.loc[others["_table"] == PREVIOUS, columns]
+    rows = rows.rename(columns={c: c.removeprefix(f"{PREVIOUS}__") for c in columns})
+    return rows.set_index("account_id")
+
+
+def previous_scores(spark, path: str, as_of: pd.Timestamp):
+    """The previous run's scores (a scoring folder, or its scores dataset) as a Spark DataFrame
+    and their date, if they are from before ``as_of``; else (None, None)."""
+    from pyspark.sql import functions as F
+
+    from features.builders import FAMILIES
+    from features.spark import _exists
+
+    path = path.rstrip("/")
+    file = f"{path}/{SCORES}.parquet"
+    if not _exists(spark, file):
+        if not (path.endswith(".parquet") and _exists(spark, path)):
+            return None, None
+        file = path
+    frame = spark.read.parquet(file)
+    wanted = ["account_id", "as_of", "health_score", "base_score"]
+    wanted += [f"points_{family}" for family in FAMILIES]
+    frame = frame.select(*[c for c in wanted if c in frame.columns])
+    latest = frame.agg(F.max("as_of").alias("as_of")).first()["as_of"]
+    if latest is None or pd.Timestamp(latest) >= as_of:
+        return None, None
+    return frame, pd.Timestamp(latest)
+
+
+def spark_summary(scores, top_n: int = 20) -> Summary:
+    """The run's summary figures, aggregated on Spark; only the ``top_n`` riskiest rows are
+    collected."""
+    from pyspark.sql import functions as F
+
+    arr = F.col("arr_at_risk")
+    figures = scores.agg(
+        F.count(F.lit(1)).alias("accounts"),
+        F.sum("health_score").alias("health"),
+        F.sum(F.when(~F.isnan(arr), arr)).alias("arr"),
+    ).first()
+    bands = {row["band"]: row["count"] for row in scores.groupBy("band").count().collect()}
+    summary = Summary(top_n=top_n)
+    summary.accounts = int(figures["accounts"])
+    summary.health_sum = float(figures["health"] or 0)
+    summary.arr_at_risk = float(figures["arr"] or 0.0)
+    summary.bands = {b: int(bands.get(b, 0)) for b in BANDS}
+    if "health_change" in scores.columns:
+        change = F.col("health_change")
+        counts = scores.agg(
+            F.count(F.when(~F.isnan(change), 1)).alias("changed"),
+            F.count(F.when(change <= -10, 1)).alias("down"),
+        ).first()
+        summary.changed, summary.down_10 = int(counts["changed"]), int(counts["down"])
+    summary.top = scores.orderBy(F.desc("churn_probability")).limit(top_n).toPandas()
+    return summary
 
 
 def spark_score_job(
-    tables: Tables,
-    out_dir: Path,
+    source: str,
+    out_dir: str | Path,
     as_of: pd.Timestamp | None = None,
     churn_uri: str = CHAMPION_URIS["churn"],
     renewal_uri: str | None = CHAMPION_URIS["renewal"],
     config: ScoreConfig = ScoreConfig(),
     log_run: bool = True,
-    previous: Path | None = None,
+    previous: str | Path | None = None,
     spark=None,
+    buckets: int | None = None,
     parent_run_id: str | None = None,
 ) -> ScoreResult:
-    """``score_job`` with the probabilities computed on Spark; scores only, no explanations."""
-    out_dir = Path(out_dir)
-    as_of = pd.Timestamp(as_of) if as_of is not None else default_as_of(tables)
+    """``score_job`` on Spark: the tables of ``source`` (a data folder on any path Spark reads)
+    partitioned by account into ``buckets`` (default: Spark's default parallelism)."""
+    spark = spark or spark_session()
     churn = load_model(churn_uri)
     renewal = load_model(renewal_uri) if renewal_uri else None
-    frame = build_features(tables, [as_of])
-    if frame.empty:
-        raise ValueError(f"no account is active on {as_of.date()}: nothing to score")
-    check_features(frame, churn, renewal)
-    spark = spark or spark_session()
-    p_churn = probabilities_on_spark(spark, frame, churn)
-    p_renewal = np.full(len(frame), np.nan)
-    due = renewal_due(frame, renewal)
-    if due.any():
-        p_renewal[due] = probabilities_on_spark(spark, frame[due], renewal)
-    scores = probability_scores(frame, p_churn, p_renewal, config)
-    scores["churn_model_version"] = model_versions(churn, len(scores))
-    scores["renewal_model_version"] = model_versions(renewal, len(scores))
-    before = load_previous(previous if previous is not None else out_dir, as_of)
+    tables = read_spark_tables(spark, str(source))
+    buckets = buckets or spark.sparkContext.defaultParallelism
+    spark.conf.set("spark.sql.shuffle.partitions", str(buckets))
+    people = population(tables, [pd.Timestamp(as_of)] if as_of is not None else None, buckets)
+    as_of = people.dates[0]
+    before, since = previous_scores(spark, str(previous or out_dir), as_of)
     if before is not None:
-        scores = scores.join(score_changes(scores, before))
-    manifest: dict[str, Any] = run_manifest(as_of, churn, renewal, config, before)
+        tables = {**tables, PREVIOUS: before}
+    events, others = stacked(tables, buckets)
+    empty = build_features(partition_tables(*_empty(events, others)), people.dates)
+    check_features(empty, churn, renewal)  # before any work: the data has the model's features
+    empty_previous = None if before is None else empty_pandas(before).set_index("account_id")
+    template, columns = output_template(empty, as_of, churn, renewal, config, empty_previous, since)
+    build = score_partition(people, churn, renewal, config, since, template)
+    outputs = run_partitions(events, others, build, template)
+    manifest = run_manifest(
+        as_of, churn, renewal, config, None if since is None else pd.DataFrame({"as_of": [since]})
+    )
     manifest["engine"] = "spark"
-    summary = Summary()
-    summary.add(scores)
-    manifest["summary"] = summary.metrics()
-    with OutputWriter(out_dir, {"customer_health": json.dumps(manifest, default=str)}) as writer:
-        writer.write(SCORES, scores)
-        files = writer.commit(manifest)
-    run_id = log_score_run(manifest, summary, files, parent_run_id) if log_run else None
+    manifest["partitions"] = buckets
+    out_dir = Path(out_dir)
+    set_dir = new_set_folder(out_dir)
+    try:
+        outputs = outputs.persist()
+        try:
+            _write(outputs, set_dir, columns)
+        finally:
+            outputs.unpersist()
+        summary = spark_summary(spark.read.parquet(str(set_dir / f"{SCORES}.parquet")))
+        if summary.accounts == 0:
+            raise ValueError(f"no account is active on {as_of.date()}: nothing to score")
+        manifest["summary"] = summary.metrics()
+        text = json.dumps(manifest, indent=2, default=str) + "\n"
+        (set_dir / MANIFEST).write_text(text)
+        files = publish(set_dir, out_dir)  # the commit: one atomic rename (serving.outputs)
+    except BaseException:
+        shutil.rmtree(set_dir, ignore_errors=True)
+        raise
+    logged = {name: path for name, path in files.items() if name != f"{EXPLANATIONS}.parquet"}
+    run_id = log_score_run(manifest, summary, logged, parent_run_id) if log_run else None
     return ScoreResult(summary, files, run_id, manifest)
+
+
+def _empty(events, others) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """Zero rows of the stacked tables (without the previous scores) as pandas."""
+    frame = empty_pandas(others)
+    frame = frame.drop(columns=_previous_columns(frame))
+    return (None if events is None else empty_pandas(events)), frame
+
+
+def _write(outputs, set_dir: Path, columns: dict[str, list[str]]) -> None:
+    """Each output (scores, and explanations when asked for) as a Parquet dataset in the set."""
+    from pyspark.sql import functions as F
+
+    for kind in (SCORES, EXPLANATIONS):
+        if kind in columns:
+            rows = outputs.filter(F.col(OUTPUT) == kind).select(*[f"`{c}`" for c in columns[kind]])
+            rows.write.parquet(str(set_dir / f"{kind}.parquet"))

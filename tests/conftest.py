@@ -130,3 +130,54 @@ def tracking_server(tmp_path, monkeypatch):
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session (2 cores) for every Spark test; skipped without Java or pyspark."""
+    import importlib.util
+    import shutil
+
+    if shutil.which("java") is None or importlib.util.find_spec("pyspark") is None:
+        pytest.skip("Spark needs Java and pyspark (pip install -e '.[spark]')")
+    from features.spark import spark_session
+
+    session = spark_session("local[2]")
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def assert_same_frames(got, expected, keys):
+    """Equal after sorting by ``keys``: text and integers exactly, floats to 1e-9."""
+    import numpy as np
+    import pandas as pd
+
+    assert list(got.columns) == list(expected.columns)
+    order = [k for k in keys]
+    got = got.assign(**{k: got[k].astype(str) for k in order}).sort_values(order)
+    expected = expected.assign(**{k: expected[k].astype(str) for k in order}).sort_values(order)
+    got, expected = got.reset_index(drop=True), expected.reset_index(drop=True)
+    assert len(got) == len(expected)
+    for name in expected.columns:
+        a, b = got[name], expected[name]
+        if pd.api.types.is_float_dtype(b):
+            a = a.astype(float)
+            same = np.isclose(a, b, rtol=0, atol=1e-9) | (a.isna() & b.isna())
+        elif pd.api.types.is_datetime64_any_dtype(b):
+            same = pd.to_datetime(a) == b
+        else:
+            text = [None if pd.isna(v) else str(v) for v in a]
+            same = pd.Series(
+                [
+                    x == y
+                    for x, y in zip(text, [None if pd.isna(v) else str(v) for v in b], strict=True)
+                ]
+            )
+        assert bool(np.all(same)), f"{name}: {int((~np.asarray(same)).sum())} rows differ"
+
+
+@pytest.fixture
+def same_frames():
+    """``assert_same_frames`` (conftest functions are not importable from test modules)."""
+    return assert_same_frames

@@ -11,7 +11,9 @@ from health.cli import main
 pytestmark = pytest.mark.slow
 
 
-def test_train_and_score_through_an_mlflow_server(demo_tables_dir, tracking_server, tmp_path):
+def test_train_and_score_through_an_mlflow_server(
+    demo_tables_dir, tracking_server, tmp_path, spark
+):
     assert main(["train", str(demo_tables_dir), "--experiment", "server"]) == 0
     client = MlflowClient()
     assert client._tracking_client.tracking_uri == tracking_server
@@ -27,3 +29,13 @@ def test_train_and_score_through_an_mlflow_server(demo_tables_dir, tracking_serv
     )
     assert len(runs) == 1
     assert runs[0].data.metrics["accounts"] == len(scores)
+
+    spark_out = tmp_path / "spark-scores"
+    argv = ["score", str(demo_tables_dir), "--out", str(spark_out), "--experiment", "server"]
+    assert main([*argv, "--engine", "spark", "--partitions", "2"]) == 0
+    on_spark = pd.read_parquet(spark_out / "scores.parquet")
+    assert sorted(on_spark["account_id"]) == sorted(scores["account_id"])
+    runs = client.search_runs(
+        [client.get_experiment_by_name("server").experiment_id], "tags.job = 'score'"
+    )
+    assert len(runs) == 2

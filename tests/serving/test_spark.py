@@ -1,60 +1,93 @@
-"""The registered model on Apache Spark (local mode) gives the single-machine probabilities."""
+"""The Spark engine (local mode) writes the pandas engine's features, scores and explanations."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 
-import numpy as np
 import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-from features.matrix import build_features
-from serving.score import ScoreConfig, load_model, score_features
+from features.labels import LabelConfig
+from features.matrix import build_feature_matrix
+from serving.score import ScoreConfig, score_job
+from training.fit import BoosterParams
 from training.train import TrainConfig, build_training_matrix, fit_target, log_target
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java (no `java` on PATH)"),
-    pytest.mark.skipif(
-        importlib.util.find_spec("pyspark") is None,
-        reason="pyspark is not installed: pip install -e '.[spark]'",
-    ),
-]
+pytestmark = pytest.mark.slow
 
 AS_OF = pd.Timestamp("2025-10-01")
+DATES = [pd.Timestamp("2025-06-01"), AS_OF]
 
 
-@pytest.fixture(scope="module")
-def spark():
-    from serving.spark import spark_session
-
-    session = spark_session("local[1]")
-    yield session
-    session.stop()
-
-
-def test_spark_udf_probabilities_equal_the_single_machine_ones(
-    spark, demo_tables, tracking, tmp_path
+def test_spark_features_equal_the_pandas_engine_for_1_3_7_partitions(
+    spark, demo_tables_dir, demo_tables, same_frames
 ):
-    from serving.spark import probabilities_on_spark, spark_score_job
+    from features.spark import spark_features
 
-    config = TrainConfig()
+    expected = build_feature_matrix(demo_tables, DATES)
+    for partitions in (1, 3, 7):
+        got = spark_features(spark, str(demo_tables_dir), DATES, partitions, LabelConfig())
+        same_frames(got.toPandas(), expected, ["account_id", "as_of"])
+
+
+@pytest.fixture
+def champion(demo_tables, tracking):
+    """A churn model registered as champion in the test's SQLite store (few trees: fast)."""
+    config = TrainConfig(booster=BoosterParams(max_rounds=60))
     matrix = build_training_matrix(demo_tables, config)
     log_target(fit_target(matrix, "churned", config), matrix, config, MlflowClient())
-    churn = load_model("models:/churn@champion")
-    frame = build_features(demo_tables, [AS_OF])
+    return "models:/churn@champion"
 
-    on_spark = probabilities_on_spark(spark, frame, churn)
-    local = churn.model.probability(frame)
-    assert np.abs(on_spark - local).max() < 1e-9
 
-    result = spark_score_job(
-        demo_tables, tmp_path / "out", AS_OF, renewal_uri=None, log_run=False, spark=spark
+def test_spark_scores_and_explanations_equal_the_pandas_engine(
+    spark, demo_tables_dir, demo_tables, champion, tmp_path, same_frames
+):
+    from serving.spark import spark_score_job
+
+    config = ScoreConfig(chunk_rows=50)  # several chunks per partition
+    local = score_job(demo_tables, tmp_path / "pandas", AS_OF, champion, None, config, False)
+    for partitions in (1, 7):  # 3 in the failure test below
+        out = tmp_path / f"spark-{partitions}"
+        result = spark_score_job(
+            str(demo_tables_dir),
+            out,
+            AS_OF,
+            champion,
+            None,
+            config,
+            False,
+            spark=spark,
+            buckets=partitions,
+        )
+        same_frames(result.scores, local.scores, ["account_id"])
+        same_frames(result.explanations, local.explanations, ["account_id", "feature"])
+        assert result.summary.metrics() == pytest.approx(local.summary.metrics(), rel=1e-12)
+        assert result.manifest["engine"] == "spark"
+    # drivers in words came through: the riskiest account has a reason
+    assert result.scores["risk_driver_1"].notna().any()
+
+
+def test_a_failing_partition_leaves_the_previous_outputs_whole(
+    spark, demo_tables_dir, champion, tmp_path
+):
+    from serving.spark import spark_score_job
+
+    out = tmp_path / "scores"
+    spark_score_job(
+        str(demo_tables_dir), out, AS_OF, champion, None, log_run=False, spark=spark, buckets=3
     )
-    written = pd.read_parquet(tmp_path / "out" / "scores.parquet")
-    reference, _ = score_features(frame, churn, None, ScoreConfig())
-    assert np.abs(written["churn_probability"] - reference["churn_probability"]).max() < 1e-9
-    assert (written["band"] == reference["band"]).all()
-    assert result.manifest["engine"] == "spark"
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    broken = tmp_path / "broken"
+    shutil.copytree(demo_tables_dir, broken)
+    subscriptions = pd.read_csv(broken / "subscriptions.csv", dtype=str)
+    subscriptions.loc[0, "end_date"] = "2001-01-01"  # ends before it starts: one account's bucket
+    subscriptions.to_csv(broken / "subscriptions.csv", index=False)
+    with pytest.raises(Exception, match="end_date"):
+        spark_score_job(
+            str(broken), out, AS_OF, champion, None, log_run=False, spark=spark, buckets=3
+        )
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
