@@ -22,6 +22,15 @@ MAX_EXAMPLES = 5
 
 # Required columns that may nonetheless hold nulls (a null end_date is a running subscription).
 NULLABLE_REQUIRED: frozenset[tuple[str, str]] = frozenset({("subscriptions", "end_date")})
+# Counts and money that cannot be below zero; no number of any table may be infinite.
+NON_NEGATIVE: frozenset[tuple[str, str]] = frozenset(
+    {("accounts", "seats"), ("subscriptions", "mrr"), ("subscriptions", "quantity"),
+     ("events", "value")}
+)  # fmt: skip
+# Dates outside [EARLIEST, LATEST) are typing slips or a spreadsheet's zero date (1899-12-30,
+# 1900-01-00): an as-of grid built from them would span a century. A term may end later.
+EARLIEST, LATEST = pd.Timestamp("1990-01-01"), pd.Timestamp("2100-01-01")
+OPEN_ENDED: frozenset[tuple[str, str]] = frozenset({("subscriptions", "end_date")})
 
 _NS_MIN = pd.Timestamp.min.as_unit("ns")
 _NS_MAX = pd.Timestamp.max.as_unit("ns")
@@ -200,15 +209,29 @@ def _check(
                     f"{_plural(int(bad.sum()), 'unparseable date')}",
                     _example(frame, spec, bad, [col]),
                 )
+            late = values >= LATEST if (name, col) not in OPEN_ENDED else False
+            odd = ((values < EARLIEST) | late).fillna(False)
+            if odd.any():
+                add(
+                    name,
+                    col,
+                    f"{_plural(int(odd.sum()), 'implausible date')} (before "
+                    f"{EARLIEST.date()} or from {LATEST.date()} on: a typing slip or a "
+                    "spreadsheet's zero date?)",
+                    _example(frame, spec, odd, [col]),
+                )
 
         # Numbers.
         for col in spec.numbers:
             if col not in frame.columns:
                 continue
             raw_col = frame[col]
-            if pd.api.types.is_numeric_dtype(raw_col.dtype):
-                continue
-            bad = raw_col.notna() & parse_numbers(raw_col).isna()
+            numbers = (
+                raw_col.astype("float64")
+                if pd.api.types.is_numeric_dtype(raw_col.dtype)
+                else parse_numbers(raw_col)
+            )
+            bad = raw_col.notna() & numbers.isna()
             if bad.any():
                 add(
                     name,
@@ -216,6 +239,25 @@ def _check(
                     f"{_plural(int(bad.sum()), 'non-numeric value')}",
                     _example(frame, spec, bad, [col]),
                 )
+            infinite = np.isinf(numbers.to_numpy(dtype="float64", na_value=np.nan))
+            if infinite.any():
+                mask = pd.Series(infinite, index=frame.index)
+                add(
+                    name,
+                    col,
+                    f"{_plural(int(infinite.sum()), 'infinite value')}",
+                    _example(frame, spec, mask, [col]),
+                )
+            if (name, col) in NON_NEGATIVE:
+                negative = (numbers < 0).fillna(False)
+                if negative.any():
+                    add(
+                        name,
+                        col,
+                        f"{_plural(int(negative.sum()), 'negative value')} ({col} cannot be "
+                        "below zero)",
+                        _example(frame, spec, negative, [col]),
+                    )
 
         # Unique ids.
         unique_cols = list(dict.fromkeys(c for c in ("account_id", spec.unique_id) if c))

@@ -8,9 +8,12 @@ sentence and an exit code: 0 done, 1 bad data or a failed job, 2 bad usage.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 
@@ -40,7 +43,7 @@ def run(argv: Sequence[str] | None, started: float) -> int:
     args.started = started
     # Under ``mlflow run`` the project's run is the parent of ours; the jobs take it explicitly.
     args.parent_run_id = os.environ.get("MLFLOW_RUN_ID") or None
-    with library_output(args.verbose, mlflow=args.mlflow):
+    with library_output(args.verbose, mlflow=args.mlflow), signals_interrupt():
         try:
             return int(args.func(args) or 0)
         except (UsageError, DataError) as error:
@@ -48,9 +51,12 @@ def run(argv: Sequence[str] | None, started: float) -> int:
                 raise
             print_error(str(error))
             return error.exit_code
-        except KeyboardInterrupt:
-            print_error(f"health {args.command} was interrupted; earlier outputs are as they were")
-            return 130
+        except Interrupted as signal_received:
+            print_error(
+                f"health {args.command} was interrupted ({signal_received}); earlier outputs are "
+                "as they were and nothing half-written is left"
+            )
+            return 128 + signal_received.number
         except Exception as error:  # noqa: BLE001 - the edge turns any failure into a sentence
             if args.verbose:
                 raise
@@ -59,6 +65,32 @@ def run(argv: Sequence[str] | None, started: float) -> int:
                 "Run it again with --verbose for the full traceback.",
             )
             return 1
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: raised like Ctrl-C, so every ``with`` block cleans up."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        super().__init__(signal.Signals(number).name)
+
+
+@contextlib.contextmanager
+def signals_interrupt():
+    """While a job runs, SIGINT and SIGTERM raise :class:`Interrupted` (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(number, _frame):
+        raise Interrupted(number)
+
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 if __name__ == "__main__":

@@ -18,11 +18,19 @@ def load(source: str):
     """The contract's tables, or a DataError naming every problem."""
     from features.loading import load_tables
     from features.validation import ContractError
+    from health.checks import data_source
 
+    data_source(source)
     try:
-        return load_tables(source)
+        tables = load_tables(source)
     except ContractError as error:
         raise DataError(f"the input data does not meet the contract ({source}):\n{error}") from None
+    if len(tables.subscriptions) == 0:
+        raise DataError(
+            f"the subscriptions table of {source} has no rows: no account is ever active, so "
+            "there is nothing to learn or score (expected one row per contract term)"
+        )
+    return tables
 
 
 def tracking(args: argparse.Namespace) -> str:
@@ -36,8 +44,10 @@ def tracking(args: argparse.Namespace) -> str:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from health.checks import output_folder
     from health.synthetic import generate_demo_data, write_demo_data
 
+    output_folder(args.out)
     console = make_console()
     steps = Steps(console, 1, args.started)
     with steps.step(f"Generating {args.accounts:,} accounts (seed {args.seed})") as step:
@@ -55,7 +65,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from features.loading import read_raw_tables
     from features.validation import ContractError, format_report, validate_tables
+    from health.checks import data_source
 
+    data_source(args.data)
     console = make_console()
     try:
         raw = read_raw_tables(args.data)
@@ -75,8 +87,10 @@ def cmd_features(args: argparse.Namespace) -> int:
 
     from features.labels import LabelConfig
     from features.matrix import build_feature_matrix
+    from health.checks import output_file
     from training.train import save_matrix
 
+    output_file(args.out, "features.parquet")
     console = make_console()
     dates = [pd.Timestamp(d) for d in args.as_of]
     if args.engine == "spark":
@@ -120,8 +134,7 @@ def train_config(args: argparse.Namespace):
 
 def cmd_train(args: argparse.Namespace) -> int:
     from health.tables import print_training
-    from health.tracking import ui_command
-    from training.train import build_training_matrix, train_from_matrix
+    from health.tracking import resolve_uri, store_lock, ui_command
 
     console = make_console()
     data, table = args.data or None, args.table or None  # MLflow passes "" for "not given"
@@ -136,10 +149,26 @@ def cmd_train(args: argparse.Namespace) -> int:
         except (ValueError, OSError) as error:
             raise UsageError(f"cannot use {table} as a feature table: {error}") from None
         labels = [matrix.columns[-1]]  # the label, renamed churned or renewed by --target
+        tables = None
     else:
         tables = load(data)
-        labels = None
-    uri = tracking(args)
+        matrix, labels = None, None
+    uri = resolve_uri(args.tracking_uri)
+    with store_lock(uri, lambda: console.print(f"Waiting for another job on {uri} to end...")):
+        tracking(args)
+        results = _train(console, args, config, matrix if table else None, tables, labels)
+    print_training(console, results)
+    console.print(f"MLflow: {uri}")
+    console.print("Open the MLflow UI:")
+    print_command(console, ui_command(uri))
+    return 0
+
+
+def _train(console, args, config, matrix, tables, labels):
+    """Features on the grid (unless given a table), then one run per model."""
+    from training.train import build_training_matrix, train_from_matrix
+
+    table = matrix is not None
     steps = Steps(console, 1 if table else 2, args.started)
     if not table:
         with steps.step("Building features on the as-of grid") as step:
@@ -148,11 +177,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     with steps.step(f"Training on {len(matrix):,} rows (LightGBM, baseline, MLflow)") as step:
         results = train_from_matrix(matrix, config, labels=labels, parent_run_id=args.parent_run_id)
         step.done = "Trained and registered " + " and ".join(r.target for r in results)
-    print_training(console, results)
-    console.print(f"MLflow: {uri}")
-    console.print("Open the MLflow UI:")
-    print_command(console, ui_command(uri))
-    return 0
+    return results
 
 
 def _table_matrix(args: argparse.Namespace):
@@ -174,14 +199,17 @@ def _table_matrix(args: argparse.Namespace):
 def cmd_score(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from health.checks import existing_folder, model_uri, output_folder, scoring_date
     from health.tables import print_top_risk
     from health.tracking import require_registered, resolve_uri
     from serving.model import MissingFeaturesError
-    from serving.score import CHAMPION_URIS, ScoreConfig, default_as_of, score_job
+    from serving.score import CHAMPION_URIS, ScoreConfig, score_job
 
     console = make_console()
     if bool(args.data) == bool(args.table):
         raise UsageError("health score needs DATA or --table FILE (one of them)")
+    output_folder(args.out)
+    previous = existing_folder(args.previous, "--previous") if args.previous else None
     try:
         config = ScoreConfig(
             green_from=args.green_from,
@@ -195,11 +223,21 @@ def cmd_score(args: argparse.Namespace) -> int:
     renewal_uri = None if args.no_renewal else args.renewal_model or CHAMPION_URIS["renewal"]
     if args.table:
         renewal_uri = None  # a ready table holds the churn model's features
-    for model_uri in (churn_uri, renewal_uri):  # before anything touches the store
-        if model_uri:
-            require_registered(resolve_uri(args.tracking_uri), model_uri)
+    model_uri(churn_uri, "--model")
+    if renewal_uri:
+        model_uri(renewal_uri, "--renewal-model")
+    for uri in (churn_uri, renewal_uri):  # before anything touches the store
+        if uri:
+            require_registered(resolve_uri(args.tracking_uri), uri)
+    tables = None
+    if not args.table and args.engine != "spark":
+        tables = load(args.data)  # only once every argument is known to be good
+        today = pd.Timestamp.now().normalize()
+        date = scoring_date(tables, args.as_of, today, args.allow_stale)
+        for note in date.notes:
+            console.print(f"note: {note}", markup=False, soft_wrap=True)
+        readable_previous(Path(args.out) if previous is None else previous)
     tracking(args)
-    previous = Path(args.previous) if args.previous else None
     steps = Steps(console, 1, args.started)
     try:
         if args.table:
@@ -237,8 +275,7 @@ def cmd_score(args: argparse.Namespace) -> int:
                     f"{result.manifest['as_of']} in {result.manifest['partitions']} partitions"
                 )
         else:
-            tables = load(args.data)
-            as_of = pd.Timestamp(args.as_of) if args.as_of else default_as_of(tables)
+            as_of = date.as_of
             with steps.step(f"Scoring and explaining as of {as_of.date()}") as s:
                 result = score_job(
                     tables,
@@ -285,6 +322,22 @@ def spark_job(job, *args, **kwargs):
         raise DataError(f"the Spark job failed: {reason}") from None
 
 
+def readable_previous(folder: Path) -> None:
+    """Earlier scores that scoring compares with must be readable (or absent)."""
+    import pyarrow.parquet as pq
+
+    path = folder / "scores.parquet"
+    if not path.exists():
+        return
+    try:
+        pq.read_schema(path)
+    except Exception as error:  # noqa: BLE001 - any unreadable file gets the same sentence
+        raise DataError(
+            f"{path} cannot be read ({type(error).__name__}: {error}); it is what this "
+            "scoring would compare with: move it away, or pass --previous DIR or another --out"
+        ) from None
+
+
 def cmd_backtest(args: argparse.Namespace) -> int:
     from features.labels import LabelConfig
     from health.tables import print_backtest
@@ -305,6 +358,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         )
     except ValueError as error:
         raise UsageError(str(error)) from None
+    from health.checks import output_file
+
+    output_file(args.out, "backtest.html")
     tables = load(args.data)
     tracking(args)
     started = time.perf_counter()

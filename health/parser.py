@@ -13,6 +13,7 @@ import sys
 from importlib import metadata
 
 from features.labels import LabelConfig
+from health.checks import STALE_DAYS
 from health.demo import DemoConfig
 from health.tables import TOP_ACCOUNTS
 from serving.score import CHAMPION_URIS, ScoreConfig
@@ -379,6 +380,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_spark_options(p)
     p.add_argument("--no-explain", action="store_true", help="scores only, no SHAP (faster)")
+    p.add_argument(
+        "--allow-stale",
+        action="store_true",
+        help=f"score at an --as-of more than {STALE_DAYS} days after the data's latest activity",
+    )
     p.add_argument(
         "--chunk-rows",
         type=whole,

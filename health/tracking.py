@@ -9,7 +9,9 @@ untouched, so demo models never become ``@champion`` on a team's server; it prin
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from health.errors import DataError
@@ -57,6 +59,34 @@ def use_experiment(name: str) -> str:
         experiment_id = experiment.experiment_id
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
+
+
+@contextlib.contextmanager
+def store_lock(uri: str, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold a SQLite store for one job at a time (``<store>.lock``, released however it ends).
+
+    Two trainings on one store would otherwise race to create its tables and the registered
+    models, and to move ``@champion``; the second waits and is then gated against the first.
+    A server store serialises for itself: no lock.
+    """
+    path = sqlite_path(uri)
+    if path is None:
+        yield
+        return
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting:
+                waiting()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def require_registered(uri: str, model_uri: str) -> None:

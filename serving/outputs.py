@@ -183,11 +183,31 @@ class OutputWriter:
         return written
 
 
+# A cell starting with one of these is a formula to a spreadsheet (=HYPERLINK(...) runs).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Text cells that a spreadsheet would run as a formula, prefixed with ``'`` (OWASP's rule)."""
+    import pyarrow.compute as pc
+
+    risky = pc.starts_with(values, FORMULA_START[0])
+    for start in FORMULA_START[1:]:
+        risky = pc.or_(risky, pc.starts_with(values, start))
+    return pc.if_else(risky, pc.binary_join_element_wise("'", values, ""), values)
+
+
 def _csv_table(table: pa.Table) -> pa.Table:
-    """The scores as a spreadsheet reads them: dates without a time of day."""
+    """The scores as a spreadsheet reads them: dates without a time of day, and no text cell
+    (ids included) that a spreadsheet would run."""
     for i, column in enumerate(table.schema):
         if pa.types.is_timestamp(column.type):
             table = table.set_column(i, column.name, table.column(i).cast(pa.date32()))
+        elif pa.types.is_dictionary(column.type):
+            text = table.column(i).cast(pa.string())
+            table = table.set_column(i, column.name, spreadsheet_safe(text))
+        elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            table = table.set_column(i, column.name, spreadsheet_safe(table.column(i)))
     return table
 
 
