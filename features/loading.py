@@ -71,6 +71,7 @@ reach validation as written); other columns are inferred by pandas.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -524,19 +525,35 @@ class EventFiles:
             yield _coerce_table("events", frame, {})
 
     def problems(self, accounts: pd.DataFrame | None) -> list[Problem]:
-        """Contract problems of the events, checked batch by batch (row numbers per batch)."""
-        found: list[Problem] = []
-        seen: set[tuple[str | None, str]] = set()
+        """Every contract problem of the events, checked batch by batch through the whole file.
+
+        A kind of problem found in several batches is reported once, with its first batch's
+        count and example rows (numbered within that batch) and how many batches have it.
+        """
+        found: dict[tuple[str | None, str], list] = {}
         base = {} if accounts is None else {"accounts": accounts}
         for frame in self.raw_batches():
             problems, _ = _check({**base, "events": frame})
             for problem in problems:
-                if problem.table == "events" and (problem.column, problem.message) not in seen:
-                    seen.add((problem.column, problem.message))
-                    found.append(problem)
-            if found:  # one batch's problems are enough to stop before work starts
-                break
-        return found
+                if problem.table != "events":
+                    continue
+                kind = (problem.column, re.sub(r"^[\d,]+ ", "", problem.message))
+                if kind in found:
+                    found[kind][1] += 1
+                else:
+                    found[kind] = [problem, 1]
+        return [
+            problem
+            if batches == 1
+            else Problem(
+                problem.table,
+                problem.column,
+                f"{problem.message} (in the first of {batches} batches of "
+                f"{self.batch_rows:,} rows that have it; example rows numbered within it)",
+                problem.examples,
+            )
+            for problem, batches in found.values()
+        ]
 
     def time_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         """The first and last event timestamps (one pass over the timestamp column)."""

@@ -63,3 +63,29 @@ def test_sentiment_reads_a_texts_first_max_text_chars_only():
     tail = " We love it, wonderful, great, amazing!" * 5_000
     scores = sentiment_scores(pd.Series([head + tail, head]))
     assert scores.iloc[0] == scores.iloc[1] < 0
+
+
+def test_events_on_disk_report_every_problem_of_every_batch(tmp_path):
+    from features.loading import EventFiles
+
+    events = pd.DataFrame(
+        {
+            "account_id": ["A0001", "A0002", "A0001", "NOPE", "A0002", "A0001"],
+            "timestamp": ["2024-02-01", "bad", "2024-02-03", "2024-02-04", "2024-02-05", "x"],
+            "event_type": ["login"] * 6,
+            "value": [1.0, 1.0, 1.0, 1.0, -4.0, 1.0],
+        }
+    )
+    path = tmp_path / "events.parquet"
+    events.to_parquet(path, row_group_size=2)
+    accounts = _fixtures.good_tables()["accounts"]
+    found = EventFiles(path, batch_rows=2).problems(accounts)
+    kinds = {(p.column, p.message.split(" (")[0]) for p in found}
+    # batch 1: a bad date; batch 2: an orphan id; batch 3: a negative value and a bad date
+    assert kinds == {
+        ("timestamp", "1 unparseable date"),
+        ("account_id", "1 row"),
+        ("value", "1 negative value"),
+    }
+    (dates,) = [p for p in found if p.column == "timestamp"]
+    assert "first of 2 batches" in dates.message
