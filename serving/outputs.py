@@ -194,7 +194,8 @@ def spreadsheet_safe(values: pa.ChunkedArray) -> pa.ChunkedArray:
     risky = pc.starts_with(values, FORMULA_START[0])
     for start in FORMULA_START[1:]:
         risky = pc.or_(risky, pc.starts_with(values, start))
-    return pc.if_else(risky, pc.binary_join_element_wise("'", values, ""), values)
+    quote, empty = pa.scalar("'", type=values.type), pa.scalar("", type=values.type)
+    return pc.if_else(risky, pc.binary_join_element_wise(quote, values, empty), values)
 
 
 def _csv_table(table: pa.Table) -> pa.Table:

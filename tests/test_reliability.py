@@ -261,6 +261,8 @@ def test_a_future_dated_row_does_not_move_the_default_date(company, tmp_path):
     subs = pd.read_csv(data / "subscriptions.csv")
     running = subs[subs["end_date"].notna()].iloc[[-1]].copy()
     running["start_date"], running["end_date"] = running["end_date"], "2027-06-01"
+    if "subscription_id" in running:
+        running["subscription_id"] = "SIGNED-IN-ADVANCE"
     pd.concat([subs, running]).to_csv(data / "subscriptions.csv", index=False)
     done = health("score", data, "--out", tmp_path / "s", "--no-explain", cwd=root, store=store)
     assert done.returncode == 0, done.stderr
