@@ -21,6 +21,13 @@ NOT_RUN = {
     "pip install jupyterlab": "installs a tool that is not a dependency",
     "jupyter lab": "opens an interactive editor",
     "papermill": "a tool that is not a dependency; tests/test_notebooks.py runs both notebooks",
+    "python3 benchmarks/": "benchmarks print tables for minutes; they are not tests (house rule)",
+    # The monitoring walk-through on a 2,000-account, three-year company takes many minutes;
+    # tests/monitoring/test_planted_change.py runs the same steps on a smaller one.
+    "health generate --accounts 2000 --days 1065": "monitoring walk-through (see above)",
+    "health train planted": "monitoring walk-through",
+    "for d in 2026-08-15": "monitoring walk-through",
+    "health monitor planted": "monitoring walk-through",
 }
 # The commands after the demo do not depend on the company's size; a smaller one keeps the test
 # within a minute or two. The full-size demo is the same code (tests/test_end_to_end.py).
