@@ -139,9 +139,11 @@ class OutputWriter:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self._close()
-        if self.staging is not None and not self._published:
-            shutil.rmtree(self.staging, ignore_errors=True)
+        try:
+            self._close()  # may fail too (a full disk fails the flush): the set goes all the same
+        finally:
+            if self.staging is not None and not self._published:
+                shutil.rmtree(self.staging, ignore_errors=True)
 
     def write(self, name: str, frame: pd.DataFrame) -> None:
         """Append a chunk to output ``name`` (every chunk has the first chunk's columns)."""
