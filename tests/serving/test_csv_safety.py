@@ -14,7 +14,14 @@ def test_formula_like_text_gets_a_leading_quote_and_the_rest_stays(kind):
     table = pa.table({"account_id": pa.array(cells, type=kind), "n": list(range(8))})
     out = _csv_table(table).to_pydict()
     assert out["account_id"] == [
-        '\'=HYPERLINK("http://x","y")', "'+1", "'-2", "'@SUM(A1)", "'\tx", "A00001", None, "a=b"
+        '\'=HYPERLINK("http://x","y")',
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tx",
+        "A00001",
+        None,
+        "a=b",
     ]
     assert out["n"] == list(range(8))  # numbers are never touched
 
