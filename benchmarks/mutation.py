@@ -52,8 +52,8 @@ RULES: dict[str, list[str]] = {
     "atomic outputs": ["serving.outputs.*", "training.train.x_save_matrix*"],
 }
 
-# The tests each rule's mutants run: its own fast test files, never the whole selection (a band
-# mutant need not train a model through the champion-gate tests).
+# The tests each rule's mutants run: its own fast test files (or tests, by node id prefix), never
+# the whole selection (a band mutant need not train a model through the champion-gate tests).
 RULE_TESTS: dict[str, list[str]] = {
     "labels": ["tests/features/test_label_boundaries.py", "tests/features/test_timeline.py"],
     "timeline": ["tests/features/test_timeline.py", "tests/features/test_label_boundaries.py"],
@@ -62,7 +62,12 @@ RULE_TESTS: dict[str, list[str]] = {
         "tests/features/test_label_boundaries.py",
     ],
     "split and gap": ["tests/training/test_split.py"],
-    "calibration": ["tests/training/test_calibration.py"],
+    # The map and the choice, by hand (the pipeline tests fit boosters: minutes per mutant).
+    "calibration": [
+        "tests/training/test_calibration.py::test_isotonic_only",
+        "tests/training/test_calibration.py::test_identity",
+        "tests/training/test_calibration.py::test_calibrators_map",
+    ],
     "champion gate": ["tests/training/test_gate.py"],
     "bands": ["tests/serving/test_bands.py"],
     "health points": ["tests/serving/test_bands.py"],
@@ -142,6 +147,34 @@ EQUIVALENT: dict[str, str] = {
     "serving.sentences.x__change_sentence__mutmut_52": (
         "a <= b for a < b choosing 'fell': where a == b the sentence is replaced by 'held at'"
     ),
+    **dict.fromkeys(
+        [f"serving.outputs.x_new_set_folder__mutmut_{n}" for n in (11, 13, 15, 16)],
+        "the prefix of a set folder's random name: nothing reads the name but the pointer",
+    ),
+    **dict.fromkeys(
+        [
+            "serving.outputs.x__tidy__mutmut_4",
+            "serving.outputs.x__tidy__mutmut_6",
+            "serving.outputs.x__tidy__mutmut_7",
+            "serving.outputs.xǁOutputWriterǁ__exit____mutmut_5",
+            "serving.outputs.xǁOutputWriterǁ__exit____mutmut_7",
+            "serving.outputs.xǁOutputWriterǁ__exit____mutmut_8",
+        ],
+        "rmtree(ignore_errors) off: removing a whole folder the writer made does not fail",
+    ),
+    **dict.fromkeys(
+        ["serving.outputs.x__point__mutmut_13", "serving.outputs.x__tidy__mutmut_16"],
+        "unlink(missing_ok) off where the file is known to exist (the link just made, a "
+        "dangling link found by is_symlink)",
+    ),
+    "serving.outputs.xǁOutputWriterǁ__init____mutmut_5": (
+        "staging '' for None before __enter__: __exit__ only runs after __enter__ set it"
+    ),
+    "training.train.x_save_matrix__mutmut_8": "the temporary's suffix: only its name changes",
+    "training.train.x_save_matrix__mutmut_12": (
+        "delete=True on the placeholder temporary: closing deletes it, and to_parquet writes "
+        "it again before the rename"
+    ),
 }
 
 KILLED = {"killed", "timeout"}
@@ -178,7 +211,9 @@ def restrict_tests() -> None:
             if rule is not None:
                 files = RULE_TESTS[rule]
                 function = key.rsplit("__mutmut_", 1)[0]
-                by_function[function] = sorted(t for t in known if t.split("::")[0] in files)
+                by_function[function] = sorted(
+                    t for t in known if any(t.startswith(f) for f in files)
+                )
     STATS.write_text(json.dumps(stats))
 
 
@@ -215,7 +250,7 @@ def rule_of(name: str) -> str | None:
 
 def table(results: dict[str, str], seconds: dict[str, float]) -> list[str]:
     lines = [
-        f"| {'rule':<18} | mutants | killed | survived | no tests | equivalent | score | seconds |",
+        f"| {'rule':<18} | mutants | killed | survived | not run  | equivalent | score | seconds |",
         f"|{'-' * 20}|---------|--------|----------|----------|------------|-------|---------|",
     ]
     totals = [0, 0, 0, 0, 0]
@@ -225,7 +260,7 @@ def table(results: dict[str, str], seconds: dict[str, float]) -> list[str]:
             continue
         killed = sum(s in KILLED for s in mine.values())
         equivalent = sum(n in EQUIVALENT and mine[n] not in KILLED for n in mine)
-        no_tests = sum(s == "no tests" for s in mine.values())
+        no_tests = sum(s in ("no tests", "not checked") for s in mine.values())
         survived = len(mine) - killed - no_tests - equivalent
         counted = len(mine) - equivalent
         score = 100 * killed / counted if counted else float("nan")

@@ -155,3 +155,42 @@ def test_other_files_of_a_set_are_published_and_withdrawn_with_it(tmp_path):
     assert (tmp_path / "report.html").read_text() == "<p>a</p>"
     write_set(tmp_path, "b")  # a set without a report
     assert not (tmp_path / "report.html").exists() and not (tmp_path / "report.html").is_symlink()
+
+
+def test_write_outputs_publishes_every_frame_and_the_manifest_reads_as_indented_json(tmp_path):
+    files = write_outputs({"scores": scores("w"), "explanations": explanations("w")}, tmp_path)
+    assert sorted(files) == ["explanations.parquet", "scores.csv", "scores.parquet"]
+    assert list(pd.read_parquet(tmp_path / "explanations.parquet")["feature"]) == ["mrr", "seats"]
+    write_set(tmp_path, "m")
+    assert (tmp_path / "scoring.json").read_text() == (
+        '{\n  "as_of": "2025-06-01",\n  "tag": "m"\n}\n'
+    )
+
+
+def test_chunks_share_the_first_chunks_schema_and_the_writer_counts_rows(tmp_path):
+    first = pd.DataFrame({"account_id": ["a", "b"], "reason": [None, None]})
+    second = pd.DataFrame({"account_id": ["c"], "reason": ["Price rose 10%"]})
+    with OutputWriter(tmp_path, metadata={"customer_health": "run 7"}) as writer:
+        writer.write("scores", first)
+        writer.write("scores", second)
+        writer.write("explanations", explanations("x"))
+        assert writer.rows == {"scores": 3, "explanations": 2}
+        writer.commit()
+    back = pd.read_parquet(tmp_path / "scores.parquet")
+    assert (
+        back["reason"].isna().tolist() == [True, True, False]
+        and back["reason"][2] == "Price rose 10%"
+    )
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(tmp_path / "scores.parquet")
+    assert str(schema.field("reason").type) == "string"  # an all-empty first chunk: text
+    assert schema.metadata[b"customer_health"] == b"run 7"
+
+
+def test_a_link_pointing_elsewhere_is_pointed_at_the_live_set(tmp_path):
+    (tmp_path / "elsewhere.parquet").write_bytes(b"not ours")
+    os.symlink("elsewhere.parquet", tmp_path / "scores.parquet")
+    write_set(tmp_path, "new")
+    assert os.readlink(tmp_path / "scores.parquet") == os.path.join(CURRENT, "scores.parquet")
+    assert list(pd.read_parquet(tmp_path / "scores.parquet")["account_id"])[0] == "new0"

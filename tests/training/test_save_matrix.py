@@ -13,8 +13,8 @@ def matrix(tag: str) -> pd.DataFrame:
 
 
 def test_a_write_that_dies_midway_leaves_the_previous_matrix(tmp_path, monkeypatch):
-    path = tmp_path / "deep" / "matrix.parquet"
-    save_matrix(matrix("old"), path)  # the folder is made
+    path = tmp_path / "deep" / "er" / "matrix.parquet"
+    save_matrix(matrix("old"), path)  # the folders are made
     before = path.read_bytes()
 
     def dies_midway(self, target, *args, **kwargs):
@@ -32,3 +32,16 @@ def test_a_write_that_dies_midway_leaves_the_previous_matrix(tmp_path, monkeypat
     save_matrix(matrix("new"), path)
     assert list(pd.read_parquet(path)["account_id"]) == ["new1", "new2"]
     assert [p.name for p in path.parent.iterdir()] == ["matrix.parquet"]
+
+
+def test_the_rows_index_is_not_written():
+    # A matrix filtered down (index 5, 9) is written as plain rows, as a matrix reads back.
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "m.parquet"
+        save_matrix(matrix("x").set_axis([5, 9]), path)
+        back = pd.read_parquet(path)
+        assert list(back.columns) == ["account_id", "churned"]
+        assert list(back.index) == [0, 1]
