@@ -84,3 +84,34 @@ def test_a_date_exactly_one_gap_before_validation_is_left_out(planted):
     assert split.train_dates == dates[:4]
     split = out_of_time_split(matrix, "churned", gap_days=103, validation_dates=2)
     assert split.train_dates == dates[:5]
+
+
+def test_several_dates_validate_out_of_time_by_default_on_the_last_three(planted):
+    matrix = planted(accounts=20, dates=6, every_days=30)
+    dates = sorted(pd.Timestamp(d) for d in matrix["as_of"].unique())
+    split = validation_split(matrix, "churned", gap_days=30)
+    assert split.is_out_of_time and split.gap_days == 30
+    assert split.validation_dates == dates[3:]
+    assert split.train_dates == dates[:2]  # dates[2] is exactly 30 days before validation
+    assert len(split.validation) == 60 and set(split.train["as_of"]) == set(dates[:2])
+    # Two dates are already a time series; one is not.
+    two = planted(accounts=50, dates=2, every_days=30)
+    assert validation_split(two, "churned", 0, validation_dates=1).is_out_of_time
+
+
+def test_the_history_errors_name_what_is_needed(planted):
+    four = planted(accounts=20, dates=4, every_days=30)
+    assert len(out_of_time_split(four, "churned", 0, validation_dates=3).train_dates) == 1
+    three = planted(accounts=20, dates=3, every_days=30)
+    with pytest.raises(ValueError) as error:
+        out_of_time_split(three, "churned", 0, validation_dates=3)
+    assert str(error.value) == (
+        "out-of-time validation needs at least 4 as-of dates with a known 'churned' label, "
+        "found 3: use more history or a shorter horizon"
+    )
+    with pytest.raises(ValueError) as error:
+        out_of_time_split(four, "churned", 30, validation_dates=3)
+    assert str(error.value) == (
+        "no as-of date is more than 30 days before the validation period starting 2024-01-31: "
+        "the data covers too little history for 'churned'"
+    )
