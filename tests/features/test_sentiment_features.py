@@ -1,0 +1,87 @@
+"""The sentiment family by hand: text sentiment windows, the NPS story and CSAT on a tiny frame.
+
+Texts come already scored (the ``sentiment`` column ``prepare_tables`` adds), so the numbers below
+are worked out from the scores alone; VADER's own scoring is pinned in ``test_sentiment.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.builders import sentiment
+from features.contract import Tables
+
+T = pd.Timestamp("2025-03-01")
+
+
+def days_before(*days: int) -> list[pd.Timestamp]:
+    return [T - pd.Timedelta(days=d) for d in days]
+
+
+def tables() -> Tables:
+    """A: texts in both 90-day windows, two NPS answers, CSAT from tickets and a survey.
+    B: one NPS answer of 10 and nothing else. C: no rows at all."""
+    tickets = pd.DataFrame(
+        {
+            "account_id": ["A", "A", "A", "A"],
+            "created_at": days_before(200, 100, 40, 10),
+            "resolved_at": days_before(199, 95, 39, 8),
+            "csat": [1.0, 5.0, 4.0, 2.0],
+            "sentiment": [-1.0, 0.5, 0.2, -0.6],
+        }
+    )
+    surveys = pd.DataFrame(
+        {
+            "account_id": ["A", "A", "B", "A"],
+            "responded_at": days_before(120, 20, 3, 5),
+            "score": [9.0, 3.0, 10.0, 4.0],
+            "kind": ["nps", "csat", "nps", "nps"],
+            "sentiment": [np.nan, np.nan, np.nan, 0.1],
+        }
+    ).sort_values("responded_at", ignore_index=True)
+    accounts = pd.DataFrame({"account_id": ["A", "B", "C"]})
+    subscriptions = pd.DataFrame(
+        {
+            "account_id": ["A", "B", "C"],
+            "start_date": days_before(400, 400, 400),
+            "end_date": pd.NaT,
+        }
+    )
+    return Tables(accounts, subscriptions, tickets=tickets, surveys=surveys)
+
+
+def test_text_sentiment_over_90_days_and_its_change():
+    f = sentiment(tables(), T, pd.Index(["A", "B", "C"], name="account_id"))
+    a = f.loc["A"]
+    # last 90 days: tickets 40 and 10 days ago (0.2, -0.6) and the NPS comment 5 days ago (0.1)
+    assert a["sentiment_mean_90d"] == pytest.approx((0.2 - 0.6 + 0.1) / 3)  # -0.1
+    assert a["sentiment_min_90d"] == -0.6
+    assert a["negative_texts_90d"] == 1.0  # only -0.6 is below -0.3
+    # the 90 before: the ticket 100 days ago (0.5); 200 days ago is outside both windows
+    assert a["sentiment_change_90d"] == pytest.approx(-0.1 - 0.5)
+    for account in ("B", "C"):  # no text: unknown sentiment, zero negative texts
+        assert np.isnan(f.loc[account, "sentiment_mean_90d"])
+        assert np.isnan(f.loc[account, "sentiment_change_90d"])
+        assert f.loc[account, "negative_texts_90d"] == 0.0
+
+
+def test_nps_latest_change_detractor_and_promoter():
+    f = sentiment(tables(), T, pd.Index(["A", "B", "C"], name="account_id"))
+    # A answered 9 (120 days ago) then 4 (5 days ago); the CSAT survey is not an NPS answer
+    assert (f.loc["A", "latest_nps"], f.loc["A", "nps_change"]) == (4.0, -5.0)
+    assert (f.loc["A", "is_detractor"], f.loc["A", "is_promoter"]) == (1.0, 0.0)
+    # B answered once: a promoter with no change to report
+    assert f.loc["B", "latest_nps"] == 10.0 and np.isnan(f.loc["B", "nps_change"])
+    assert (f.loc["B", "is_detractor"], f.loc["B", "is_promoter"]) == (0.0, 1.0)
+    # C never answered: every NPS feature unknown, not "not a detractor"
+    assert f.loc["C", ["latest_nps", "nps_change", "is_detractor", "is_promoter"]].isna().all()
+
+
+def test_csat_of_tickets_by_resolution_date_and_csat_surveys():
+    f = sentiment(tables(), T, pd.Index(["A", "B", "C"], name="account_id"))
+    # tickets resolved 39 and 8 days ago (4, 2) and the CSAT survey 20 days ago (3); the tickets
+    # resolved 95 and 199 days ago are older than 90 days
+    assert f.loc["A", "csat_mean_90d"] == pytest.approx((4 + 2 + 3) / 3)
+    assert np.isnan(f.loc["B", "csat_mean_90d"]) and np.isnan(f.loc["C", "csat_mean_90d"])
