@@ -98,6 +98,13 @@ P_EXISTING = 0.75  # accounts already customers at the start date
 P_ROLLING = 0.03  # monthly accounts on an open-ended rolling contract (end_date null)
 P_EPISODE = 0.32  # accounts that get a decline episode (if a suitable term end exists)
 P_EPISODE_CHURN = 0.72  # churn at the term end that closes an episode; the rest recover
+# Annual customers often drift away long before the renewal talk: this share of annual accounts'
+# declines (all causes but price, whose increase already lands a term before) start 180-270 days
+# before the term end (later only when the account is younger than that) and reach full strength
+# within RISE_DAYS; the rest start 60-150 days before. Who churns, and when, is the same either way.
+P_LONG_LEAD_ANNUAL = 0.5
+LONG_LEAD_DAYS = (180, 271)
+RISE_DAYS = 30
 P_BASE_CHURN_ANNUAL = 0.04  # unexplained churn per annual renewal
 P_BASE_CHURN_MONTHLY = 0.01  # unexplained churn per monthly renewal
 P_BAD_WEEK = 0.04
@@ -218,7 +225,7 @@ def generate_demo_data(
         raise ValueError("days must be at least 180 so that terms can renew inside the window")
     start_day = np.datetime64(pd.Timestamp(start).date(), "D")
     rng = np.random.default_rng([seed, 0])
-    acc = _accounts_and_terms(rng, n_accounts, start_day, days)
+    acc = _accounts_and_terms(rng, n_accounts, start_day, days, np.random.default_rng([seed, 3]))
 
     events, tickets, surveys = [], [], []
     user_offset = 0
@@ -318,9 +325,10 @@ def _add_months(day: np.ndarray, months: np.ndarray) -> np.ndarray:
     return first + np.minimum(dom, length - 1).astype("timedelta64[D]")
 
 
-def _ramp(day, s, e, stays, rec):
-    """Episode intensity in [0, 1]: rises linearly from s to e, then (for recoverers) fades."""
-    up = np.clip((day - s) / np.maximum(e - s, 1), 0.0, 1.0)
+def _ramp(day, s, e, stays, rec, rise):
+    """Episode intensity in [0, 1]: rises linearly from s over ``rise`` days, holds until e, then
+    (for recoverers) fades."""
+    up = np.clip((day - s) / np.maximum(rise, 1), 0.0, 1.0)
     down = np.clip(1.0 - (day - e) / rec, 0.0, 1.0)
     return np.where(day < e, up, np.where(stays, down, 0.0))
 
@@ -338,7 +346,11 @@ def _to_time(start_day: np.datetime64, day, seconds=None) -> np.ndarray:
     return base + us.astype("timedelta64[us]")
 
 
-def _accounts_and_terms(rng: np.random.Generator, n: int, start_day: np.datetime64, days: int):
+def _accounts_and_terms(
+    rng: np.random.Generator, n: int, start_day: np.datetime64, days: int, lead_rng
+):
+    """Accounts, terms and the hidden process; ``lead_rng`` draws only the long lead times, so
+    adding them left every other draw of a seed as it was."""
     plan = rng.choice(3, n, p=[0.5, 0.35, 0.15])
     annual = rng.random(n) < np.array([0.25, 0.45, 0.75])[plan]
     term_months = np.where(annual, 12, 1)
@@ -406,6 +418,12 @@ def _accounts_and_terms(rng: np.random.Generator, n: int, start_day: np.datetime
     n_terms = np.where(churned, churn_k, np.where(rolling, 1, (days > B).sum(1)))
     stays = has_ep & ~ep_churn
 
+    # long lead times: drawn after who churns when is settled, so they move only the activity
+    long_lead = annual & (cause != _PRICE) & (lead_rng.random(n) < P_LONG_LEAD_ANNUAL)
+    long_start = np.maximum(ep_end - lead_rng.integers(*LONG_LEAD_DAYS, n), earliest)
+    ep_start = np.where(long_lead, np.minimum(ep_start, long_start), ep_start)
+    rise = np.where(long_lead, RISE_DAYS, ep_end - ep_start)
+
     label = np.full(n, "none", dtype=object)
     label[ep_churns] = np.array(CAUSES, dtype=object)[cause[ep_churns]]
     label[stays & ~churned] = "looks_bad_stays"
@@ -465,6 +483,8 @@ def _accounts_and_terms(rng: np.random.Generator, n: int, start_day: np.datetime
     )
     churn_date = _to_time(start_day, churn_day)
     churn_date[~churned] = np.datetime64("NaT")
+    decline_start = _to_time(start_day, np.maximum(ep_start, 0))
+    decline_start[~np.isin(label, CAUSES + ("looks_bad_stays",))] = np.datetime64("NaT")
     ground_truth = pd.DataFrame(
         {
             "account_id": ids,
@@ -472,6 +492,7 @@ def _accounts_and_terms(rng: np.random.Generator, n: int, start_day: np.datetime
             "churn_date": churn_date,
             "cause": label,
             "family": np.array([CAUSE_FAMILY[c] for c in label], dtype=object),
+            "decline_start": decline_start,
         }
     )
     return {
@@ -489,6 +510,7 @@ def _accounts_and_terms(rng: np.random.Generator, n: int, start_day: np.datetime
         "cause": cause,
         "ep_start": ep_start,
         "ep_end": ep_end,
+        "rise": rise,
         "severity": severity,
         "stays": stays,
         "rec_len": rec_len,
@@ -508,7 +530,8 @@ def _activity_chunk(rng, acc, lo, hi, user_offset, start_day, days):
     cause = acc["cause"][sl]
     has_ep = acc["has_ep"][sl]
     ep_s, ep_e = acc["ep_start"][sl, None], acc["ep_end"][sl, None]
-    r = _ramp(dg, ep_s, ep_e, acc["stays"][sl, None], acc["rec_len"][sl, None])
+    rise = acc["rise"][sl, None]
+    r = _ramp(dg, ep_s, ep_e, acc["stays"][sl, None], acc["rec_len"][sl, None], rise)
     r = (r * (acc["severity"][sl] * has_ep)[:, None]).astype(np.float32)
     r_usage = r * (cause == _USAGE)[:, None]
     r_support = r * (cause == _SUPPORT)[:, None]

@@ -35,14 +35,14 @@ COLUMNS = {
         "csat",
     ],
     "surveys": ["account_id", "responded_at", "score", "kind", "comment"],
-    "ground_truth": ["account_id", "churned", "churn_date", "cause", "family"],
+    "ground_truth": ["account_id", "churned", "churn_date", "cause", "family", "decline_start"],
 }
 DATES = {
     "accounts": ["created_at"],
     "subscriptions": ["start_date", "end_date"],
     "tickets": ["created_at", "first_response_at", "resolved_at"],
     "surveys": ["responded_at"],
-    "ground_truth": ["churn_date"],
+    "ground_truth": ["churn_date", "decline_start"],
 }
 
 
@@ -163,7 +163,19 @@ def _window_counts(frame, time_col, gt, cause, lo, hi):
 def test_usage_decay_shows_before_churn(big):
     gt = big["ground_truth"]
     recent = _window_counts(big["events"], "timestamp", gt, "usage_decay", 0, 60)
-    before = _window_counts(big["events"], "timestamp", gt, "usage_decay", 60, 120)
+    # against the 60 days before the decline began (60-150 days before the churn, or 180-270 for
+    # half of the annual accounts, whose usage is already down 60-120 days before the churn)
+    decay = gt[(gt["cause"] == "usage_decay") & gt["churned"]].set_index("account_id")
+    events = big["events"].assign(account_id=lambda f: f["account_id"].astype(str))
+    events = events[events["account_id"].isin(decay.index)]
+    age = (events["account_id"].map(decay["decline_start"]) - events["timestamp"]).dt.days
+    inside = (age >= 0) & (age < 60)
+    before = (
+        events.loc[inside, "value"]
+        .groupby(events.loc[inside, "account_id"])
+        .sum()
+        .reindex(decay.index, fill_value=0)
+    )
     # only accounts that existed for the whole comparison window
     full = before > 0
     assert full.sum() >= 10
@@ -215,3 +227,39 @@ def test_write_demo_data_round_trip(tables, tmp_path):
     assert np.isclose(
         pd.read_csv(paths["subscriptions"])["mrr"].sum(), tables["subscriptions"]["mrr"].sum()
     )
+
+
+def _annual(tables) -> pd.Index:
+    subs = tables["subscriptions"]
+    return pd.Index(subs.loc[subs["billing"] == "annual", "account_id"].astype(str).unique())
+
+
+def test_some_annual_declines_start_six_to_nine_months_before_the_term_end(big):
+    """And the long leads move only the activity: who churns, and when, is as without them."""
+    gt = big["ground_truth"].assign(account_id=lambda f: f["account_id"].astype(str))
+    planted = gt[gt["churned"] & gt["cause"].isin(["usage_decay", "support_pain", "champion_loss"])]
+    annual = planted[planted["account_id"].isin(_annual(big))]
+    lead = (annual["churn_date"] - annual["decline_start"]).dt.days
+    assert lead.notna().all() and len(lead) >= 20
+    assert lead.between(60, 270).all()
+    # half of them by design (P_LONG_LEAD_ANNUAL), less those younger than their drawn lead
+    assert 0.25 < (lead >= 180).mean() < 0.75
+
+
+def test_long_lead_usage_decay_shows_half_a_year_before_the_churn(big):
+    gt = big["ground_truth"].assign(account_id=lambda f: f["account_id"].astype(str))
+    decay = gt[gt["churned"] & (gt["cause"] == "usage_decay")]
+    decay = decay[decay["account_id"].isin(_annual(big))]
+    decay = decay[(decay["churn_date"] - decay["decline_start"]).dt.days >= 200]
+    events = big["events"].assign(account_id=lambda f: f["account_id"].astype(str))
+    events = events[events["account_id"].isin(decay["account_id"])]
+    start = events["account_id"].map(decay.set_index("account_id")["decline_start"])
+    churn = events["account_id"].map(decay.set_index("account_id")["churn_date"])
+    # 150-180 days before the churn (the decline under way) against the 30 days before it began
+    during = events[((churn - events["timestamp"]).dt.days.between(150, 179))]
+    before = events[((start - events["timestamp"]).dt.days.between(1, 30))]
+    d = during.groupby("account_id")["value"].sum()
+    b = before.groupby("account_id")["value"].sum()
+    both = b.index.intersection(d.index)
+    assert len(both) >= 5
+    assert d[both].sum() < 0.6 * b[both].sum()
