@@ -261,7 +261,8 @@ def test_cli_names_missing_features_and_exits_non_zero(
     out = tmp_path / "scores"
     args = ["score", str(data), "--as-of", str(AS_OF.date()), "--out", str(out), "--no-renewal"]
     assert main(args) == 2
-    printed = " ".join(capsys.readouterr().out.split())
+    captured = capsys.readouterr()
+    printed = " ".join((captured.out + captured.err).split())
     assert "expects" in printed and "tickets_30d" in printed
     assert not out.exists() or not list(out.glob("*.parquet"))
     with pytest.raises(MissingFeaturesError) as error:
