@@ -38,6 +38,7 @@ def main() -> None:
     from features.builders import FAMILIES
     from features.loading import load_tables
     from features.matrix import build_features
+    from features.usage_types import chosen_types
     from health.synthetic import generate_demo_data, write_demo_data
     from serving.score import TIMING_FEATURES, LoadedModel, ScoreConfig, score_features
     from training.train import TrainConfig, build_training_matrix, fit_target
@@ -61,7 +62,9 @@ def main() -> None:
     origin = pd.Timestamp(matrix["as_of"].min())
     planted["as_of"] = evaluation_dates(planted["churn_date"], origin)
     planted = planted[planted["as_of"] >= origin]
-    features = build_features(tables, sorted(planted["as_of"].unique()))
+    features = build_features(
+        tables, sorted(planted["as_of"].unique()), event_types=chosen_types(fitted.features)
+    )
     frame = features.merge(planted[["account_id", "as_of"]], on=["account_id", "as_of"])
     scores, explanations = score_features(
         frame, LoadedModel(model, "fitted", "-"), None, ScoreConfig()

@@ -16,7 +16,8 @@ Usage::
 
     python benchmarks/features_build.py --events 10_000_000 --engine pandas   # the baseline
 
-Engines: ``ours`` is ``features.matrix.build_features`` with the events left on disk
+Engines: ``ours`` is ``features.matrix.build_features`` (with per-type usage for the ``--types``
+most used event types, as training builds it; ``--types 0`` for none) with the events left on disk
 (``load_tables(..., events_on_disk=True)``; ``--in-memory`` loads them into pandas first).
 ``pandas`` is a straightforward per-date pandas group-by implementation of the usage and adoption
 features (``pandas_event_features`` below, the approach before ``features.events``), with the other
@@ -215,6 +216,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engine", choices=("ours", "pandas"), default="ours")
     parser.add_argument("--in-memory", action="store_true", help="ours: load events into pandas")
     parser.add_argument("--check", action="store_true", help="pandas: compare with ours")
+    parser.add_argument(
+        "--types", type=int, default=20, help="ours: per-type usage for this many event types"
+    )
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -233,9 +237,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"loaded in {load_s:.1f} s (events on disk: {on_disk}), peak RSS {load_rss:.2f} GB")
 
     dates = as_of_dates(args.dates)
-    build = pandas_build_features if args.engine == "pandas" else build_features
     t0 = time.perf_counter()
-    matrix = build(tables, dates)
+    if args.engine == "pandas":
+        matrix = pandas_build_features(tables, dates)
+    else:  # as training builds it: per-type usage for the --types most used event types
+        matrix = build_features(tables, dates, top_types=args.types)
     wall = time.perf_counter() - t0
     load1 = os.getloadavg()[0]
     print(

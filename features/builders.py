@@ -16,7 +16,9 @@ import pandas as pd
 from features.contract import Tables
 from features.flags import is_flag_column, truthy
 from features.pointintime import rows_between
+from features.subscriptions import contract_mrr, current_rows, main_rows
 from features.timeline import active_terms
+from features.usage_types import type_label
 
 DAY = pd.Timedelta(days=1)
 NEGATIVE_TEXT = -0.3
@@ -104,6 +106,7 @@ FEATURES: dict[str, Feature] = {
     "mrr_change_pct": Feature("contract", "price change of the current term vs the previous one"),
     "days_to_term_end": Feature("contract", "days until the current term ends"),
     "term_length_days": Feature("contract", "length of the current term in days"),
+    "current_plan": Feature("contract", "plan of the main subscription (largest MRR)"),
 }
 
 FAMILIES = ("usage", "adoption", "sentiment", "support", "contract")
@@ -111,8 +114,10 @@ STATIC_EXCLUDED = ("account_id", "name", "created_at")
 
 
 def feature_family(name: str) -> str:
-    """The family of a feature; static account attributes count as contract."""
-    return FEATURES[name].family if name in FEATURES else "contract"
+    """The family of a feature; per-type usage counts as usage, static attributes as contract."""
+    if name in FEATURES:
+        return FEATURES[name].family
+    return "usage" if type_label(name) is not None else "contract"
 
 
 def _count(frame: pd.DataFrame, accounts: pd.Index, column: str | None = None) -> pd.Series:
@@ -130,15 +135,24 @@ def _days(delta: pd.Series) -> pd.Series:
     return delta / DAY
 
 
-def _seats(tables: Tables, accounts: pd.Index) -> pd.Series:
-    if "seats" not in tables.accounts:
-        return pd.Series(np.nan, index=accounts)
-    seats = tables.accounts.set_index("account_id")["seats"].astype(float)
-    return seats.reindex(accounts).where(lambda s: s > 0)
+def _seats(tables: Tables, accounts: pd.Index, as_of: pd.Timestamp | None = None) -> pd.Series:
+    """Licensed seats: the main subscription row's ``quantity`` where there is one (at
+    ``as_of``), else the accounts table's ``seats``."""
+    seats = pd.Series(np.nan, index=accounts)
+    if "seats" in tables.accounts:
+        seats = tables.accounts.set_index("account_id")["seats"].astype(float).reindex(accounts)
+    subs = tables.subscriptions
+    if as_of is not None and "quantity" in subs:
+        quantity = main_rows(current_rows(subs, as_of))["quantity"].astype(float)
+        seats = quantity.reindex(accounts).fillna(seats)
+    return seats.where(lambda s: s > 0)
 
 
 def usage_and_adoption(
-    aggregates: pd.DataFrame, tables: Tables, accounts: pd.Index
+    aggregates: pd.DataFrame,
+    tables: Tables,
+    accounts: pd.Index,
+    as_of: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Usage and adoption at one as-of date: ``features.events`` output plus the per-seat ratios.
 
@@ -146,7 +160,7 @@ def usage_and_adoption(
     SQL definition); here they meet the licensed seats from the accounts table.
     """
     out = aggregates.reindex(accounts)
-    seats = _seats(tables, accounts)
+    seats = _seats(tables, accounts, as_of)
     out.insert(
         out.columns.get_loc("usage_slope_12w"), "events_per_seat_30d", out["events_30d"] / seats
     )
@@ -292,19 +306,26 @@ def support_tickets(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> 
 
 
 def contract(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> pd.DataFrame:
-    """Tenure, current price and its change, the current term, and static account attributes."""
+    """Tenure, current price and its change, the current term, and static account attributes.
+
+    Concurrent rows are one contract (``features.subscriptions``): MRR is their sum, term and
+    plan are the main row's (largest MRR), and an add-on bought or dropped changes the MRR.
+    """
     subs = tables.subscriptions
     terms = active_terms(subs, as_of).set_index("account_id").reindex(accounts)
     first_start = subs.groupby("account_id", sort=False)["start_date"].min().reindex(accounts)
     out = pd.DataFrame(index=accounts)
     out["tenure_days"] = _days(as_of - first_start)
     if "mrr" in subs:
-        ordered = subs.sort_values(["account_id", "start_date"], kind="stable")
-        current, previous = _latest_two(ordered, "mrr", accounts)
+        current, previous = contract_mrr(subs, as_of, accounts)
         out["mrr"] = current
         out["mrr_change_pct"] = _relative_change(current, previous)
     out["days_to_term_end"] = _days(terms["term_end"] - as_of)
     out["term_length_days"] = _days(terms["term_end"] - terms["term_start"])
+    if "plan" in subs:
+        plan = main_rows(current_rows(subs, as_of))["plan"].reindex(accounts)
+        levels = sorted(set(subs["plan"].dropna().astype(str)))
+        out["current_plan"] = pd.Categorical(plan.astype("object"), categories=levels)
     return out.join(static_attributes(tables.accounts, accounts))
 
 

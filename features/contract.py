@@ -38,7 +38,7 @@ TABLES: dict[str, TableSpec] = {
     "subscriptions": TableSpec(
         name="subscriptions",
         required=("account_id", "start_date", "end_date"),
-        dates=("start_date", "end_date"),
+        dates=("start_date", "end_date", "canceled_at", "current_period_end"),
         numbers=("mrr", "quantity"),
         time_column="start_date",
         unique_id="subscription_id",
@@ -88,6 +88,7 @@ class Tables:
     events: pd.DataFrame | EventFiles | None = None  # EventFiles: left on disk, read in batches
     tickets: pd.DataFrame | None = None
     surveys: pd.DataFrame | None = None
+    observed_until: pd.Timestamp | None = None  # configured; None: ``timeline.observed_until``
 
     def get(self, name: str) -> pd.DataFrame | None:
         return getattr(self, name)

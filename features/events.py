@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.usage_types import PREFIX, type_columns, type_slug
+
 EPOCH = np.datetime64("1970-01-01", "D")
 SLOPE_WEEKS = 12
 CORE_SHARE = 0.25  # the share of recently used event types that count as core
@@ -334,6 +336,74 @@ class _Windows:
         )
         return pd.DataFrame(raw), catalogue, n_core
 
+    def top_types(self, t: int, k: int) -> list[int]:
+        """Codes of the ``k`` event types most accounts used before ``t`` (ties: more events,
+        then the name)."""
+        d = self.d
+        s = _days(d.td_day, np.iinfo(np.int64).min, t)
+        pairs = np.zeros(len(d.pair_acc), bool)
+        pairs[d.td_pair[s]] = True
+        accounts = np.bincount(d.pair_typ[pairs], minlength=self.n_typ)
+        events = np.bincount(d.td_typ[s], weights=d.td_v[s], minlength=self.n_typ)
+        used = np.flatnonzero(accounts > 0)
+        names = np.asarray(d.type_names, dtype=object)
+        rank = np.empty(len(names), np.int64)
+        rank[np.argsort(names, kind="stable")] = np.arange(len(names))
+        order = used[np.lexsort((rank[used], -events[used], -accounts[used]))]
+        return [int(c) for c in order[:k]]
+
+    def typed(self, t: int, codes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Uses of each type in ``codes`` per account: last 30 days and the 30 before, as
+        ``(n_accounts, len(codes))`` arrays (code -1: a type absent from these events)."""
+        d = self.d
+        slot = np.full(self.n_typ + 1, -1, np.int64)
+        for i, code in enumerate(codes):
+            if code >= 0:
+                slot[code] = i
+        s = _days(d.td_day, t - 60, t)
+        col, age = slot[d.td_typ[s]], t - d.td_day[s]
+        keep = col >= 0
+        acc, col, age, v = d.td_acc[s][keep], col[keep], age[keep], d.td_v[s][keep]
+        width = max(len(codes), 1)
+        shape = (self.n_acc, len(codes))
+        recent = age <= 30
+        now = np.bincount(acc[recent] * width + col[recent], v[recent], self.n_acc * width)
+        before = np.bincount(acc[~recent] * width + col[~recent], v[~recent], self.n_acc * width)
+        size = self.n_acc * len(codes)
+        return (now[:size].reshape(shape) / MICRO, before[:size].reshape(shape) / MICRO)
+
+
+def _typed_frame(
+    windows: _Windows, t: int, slugs: list[str], rows: np.ndarray, base: pd.DataFrame
+) -> pd.DataFrame:
+    """Per-type columns (``features.usage_types``) for the account codes ``rows`` (-1: none)."""
+    by_slug = {type_slug(name): code for code, name in enumerate(windows.d.type_names)}
+    codes = [by_slug.get(slug, -1) for slug in slugs]
+    now, before = windows.typed(t, codes)
+    present = rows >= 0
+    pick = np.where(present, rows, 0)
+    now = np.where(present[:, None], now[pick], 0.0)
+    before = np.where(present[:, None], before[pick], 0.0)
+    events = base["events_30d"].to_numpy(dtype=float)
+    users = base["active_users_30d"].to_numpy(dtype=float) if windows.d.has_users else None
+    out = {}
+    for i, slug in enumerate(slugs):
+        names = type_columns(slug, users is not None)
+        out[names[0]] = now[:, i]
+        out[f"{PREFIX}{slug}_change_30d"] = np.where(
+            before[:, i] > 0,
+            (now[:, i] - before[:, i]) / np.where(before[:, i] > 0, before[:, i], 1),
+            np.nan,
+        )
+        if users is not None:
+            out[f"{PREFIX}{slug}_per_user_30d"] = np.where(
+                users > 0, now[:, i] / np.where(users > 0, users, 1), np.nan
+            )
+        out[f"{PREFIX}{slug}_share_30d"] = np.where(
+            events > 0, now[:, i] / np.where(events > 0, events, 1), np.nan
+        )
+    return pd.DataFrame(out, index=base.index)
+
 
 def _days(days: np.ndarray, start: int, stop: int) -> slice:
     """The rows of a day-sorted array with ``start <= day < stop``."""
@@ -449,13 +519,20 @@ def type_usage(events, days: Iterable[int]) -> pd.DataFrame:
 
 
 def event_features(
-    events, accounts_at: dict[pd.Timestamp, pd.Index], types: TypeCatalogue | None = None
+    events,
+    accounts_at: dict[pd.Timestamp, pd.Index],
+    types: TypeCatalogue | None = None,
+    event_types: list[str] | None = None,
+    top_types: int = 0,
 ) -> dict[pd.Timestamp, pd.DataFrame]:
     """Usage and adoption aggregates per as-of date (a midnight), one row per account asked for.
 
     ``events`` is a DataFrame or ``features.contract.EventFiles``. Seat-based ratios are added by
     ``features.builders.usage_and_adoption``. ``types`` is the event-type catalogue over all
     accounts; by default these events' own (right when they are all the accounts' events).
+    Per-type usage (``features.usage_types``) is added for ``event_types`` (slugs, as a trained
+    model lists them) or, when those are not given, for the ``top_types`` event types most
+    accounts used before the latest as-of date.
     """
     daily = reduce_events(event_batches(events))
     windows = _Windows(daily)
@@ -465,12 +542,23 @@ def event_features(
             pd.concat([windows.type_usage(t) for t in set(days.values())], ignore_index=True)
         )
     codes = pd.Series(np.arange(len(daily.accounts)), index=daily.accounts)
+    if event_types is None and top_types > 0 and accounts_at:
+        last = max(as_of_day(as_of) for as_of in accounts_at)
+        names = daily.type_names
+        event_types = list(
+            dict.fromkeys(type_slug(names[c]) for c in windows.top_types(last, top_types))
+        )
     out: dict[pd.Timestamp, pd.DataFrame] = {}
     for as_of, accounts in accounts_at.items():
         t = days[as_of]
         raw, catalogue, n_core = windows.at(t, types)
-        raw = raw.reindex(codes.reindex(accounts).to_numpy())
+        rows = codes.reindex(accounts).to_numpy()
+        raw = raw.reindex(rows)
         frame = _finish(raw.reset_index(drop=True), t, catalogue, n_core, daily.has_users)
+        if event_types:
+            present = np.where(pd.isna(rows), -1, np.nan_to_num(rows, nan=-1)).astype(np.int64)
+            typed = _typed_frame(windows, t, event_types, present, frame)
+            frame = pd.concat([frame, typed], axis=1)
         frame.index = pd.Index(accounts, name="account_id")
         out[as_of] = frame
     return out

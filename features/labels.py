@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.timeline import OPEN_END
+from features.subscriptions import OPEN_END
 
 
 @dataclass(frozen=True)

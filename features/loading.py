@@ -71,6 +71,7 @@ reach validation as written); other columns are inferred by pandas.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from pathlib import Path
@@ -80,6 +81,14 @@ import pandas as pd
 import yaml
 
 from features.contract import TABLES, Tables
+from features.subscriptions import (
+    READINGS,
+    interval_steps,
+    one_row_per_life,
+    reading_question,
+    renewing_periods,
+)
+from features.timeline import observation_end
 from features.validation import (
     ContractError,
     Problem,
@@ -93,13 +102,14 @@ CONFIG_SUFFIXES = (".toml", ".yaml", ".yml")
 DATA_SUFFIXES = (".csv", ".parquet")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
-TABLE_KEYS = ("path", "columns", "defaults", "sep", "lookup", "drop")
+OPTION_KEYS = ("observed_until",)  # top-level config keys besides `tables`
+TABLE_KEYS = ("path", "columns", "defaults", "sep", "lookup", "drop", "reading", "interval")
 LOOKUP_KEYS = ("path", "key", "columns", "sep")
 
 # Columns read as text from CSV (ids), besides each table's dates.
 ID_COLUMNS = ("account_id", "subscription_id", "ticket_id", "user_id")
 # Columns typed as strings after loading (ids and categorical texts of the contract).
-TEXT_COLUMNS = ("event_type", "kind", "priority", "status", "plan", "product")
+TEXT_COLUMNS = ("event_type", "kind", "priority", "status", "plan", "product", "interval")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -321,7 +331,7 @@ def _read_config(path: Path) -> dict[str, pd.DataFrame]:
     data = _load_config(path)
     folder = path.parent
     problems: list[Problem] = []
-    unknown = [k for k in data if k != "tables"]
+    unknown = [k for k in data if k not in ("tables", *OPTION_KEYS)]
     if unknown:
         problems.append(
             Problem("config", None, f"{path}: unknown key(s): {', '.join(map(str, unknown))}")
@@ -459,8 +469,85 @@ def tables_from_frames(raw: dict[str, pd.DataFrame]) -> Tables:
     return _coerce(raw, parsed)
 
 
-def load_tables(source: str | Path, events_on_disk: bool = False) -> Tables:
+def read_options(source: str | Path) -> dict[str, Any]:
+    """The config file's options besides table paths and columns: ``observed_until`` (top level)
+    and the subscriptions' ``reading`` and default ``interval``; none for a data directory."""
+    path = Path(source).expanduser()
+    if path.is_dir() or path.suffix.lower() not in CONFIG_SUFFIXES or not path.exists():
+        return {}
+    data = _load_config(path)
+    options = {k: v for k, v in data.items() if k in OPTION_KEYS}
+    subscriptions = (data.get("tables") or {}).get("subscriptions")
+    if isinstance(subscriptions, dict):
+        options.update({k: subscriptions[k] for k in ("reading", "interval") if k in subscriptions})
+    return options
+
+
+def apply_reading(tables: Tables, options: dict[str, Any]) -> Tables:
+    """The subscriptions read as configured (``features.subscriptions``).
+
+    Unconfigured, rows of the one-row-per-life shape stop with a question naming
+    ``subscriptions.end_date`` and the ``reading`` option, instead of a guess; ``renewing`` rows
+    become one row per billing period.
+    """
+    reading = options.get("reading")
+    if reading is not None and reading not in READINGS:
+        raise ContractError(
+            [
+                Problem(
+                    "subscriptions",
+                    None,
+                    f"reading = {reading!r} is not one of: {', '.join(READINGS)}",
+                )
+            ]
+        )
+    if reading is None:
+        shape = one_row_per_life(tables.subscriptions)
+        if shape is not None:
+            raise ContractError([Problem("subscriptions", "end_date", reading_question(shape))])
+        return tables
+    if reading == "terms":
+        return tables
+    subs = tables.subscriptions
+    default = options.get("interval")
+    interval = subs["interval"] if "interval" in subs else pd.Series(None, index=subs.index)
+    if default is not None:
+        interval = interval.where(interval.notna() & (interval.astype(str) != "nan"), default)
+    _, _, unknown = interval_steps(interval)
+    if len(unknown):
+        raise ContractError(
+            [
+                Problem(
+                    "subscriptions",
+                    "interval",
+                    f"{len(unknown):,} renewing subscription(s) have no billing interval this "
+                    f"reads (month, quarter, year, week); give an interval column or "
+                    f'interval = "month" under [tables.subscriptions]',
+                    subs.loc[unknown.index].head(5),
+                )
+            ]
+        )
+    periods = renewing_periods(subs.assign(interval=interval), observation_end(tables))
+    return dataclasses.replace(tables, subscriptions=periods)
+
+
+def _observed_until(value: Any, where: str) -> pd.Timestamp | None:
+    if value is None or value == "":
+        return None
+    parsed = pd.to_datetime(pd.Series([str(value)]), errors="coerce").iloc[0]
+    if pd.isna(parsed):
+        raise ContractError(
+            [Problem("config", None, f"{where}: observed_until must be a date, got {value!r}")]
+        )
+    return pd.Timestamp(parsed).tz_localize(None) if parsed.tzinfo else pd.Timestamp(parsed)
+
+
+def load_tables(
+    source: str | Path, events_on_disk: bool = False, observed_until: str | None = None
+) -> Tables:
     """read -> validate (raise ContractError listing every problem, before any work) -> coerce.
+
+    ``observed_until`` (the day subscription changes are recorded to) overrides the config's.
 
     With ``events_on_disk``, an events table stored as Parquet in a data directory is validated
     in batches and left on disk (``EventFiles``): the feature build reads it in batches, so event
@@ -480,7 +567,12 @@ def load_tables(source: str | Path, events_on_disk: bool = False) -> Tables:
     _fail(problems)
     if files is not None:
         raw["events"] = files
-    return _coerce(raw, parsed)
+    options = read_options(source)
+    tables = apply_reading(_coerce(raw, parsed), options)
+    until = _observed_until(observed_until, "--observed-until") or _observed_until(
+        options.get("observed_until"), str(source)
+    )
+    return dataclasses.replace(tables, observed_until=until) if until is not None else tables
 
 
 class EventFiles:

@@ -10,8 +10,8 @@ from features.builders import BUILDERS, usage_and_adoption
 from features.contract import Tables
 from features.events import TypeCatalogue, event_features
 from features.labels import LabelConfig, labels
-from features.pointintime import prepare_tables, visible_tables
-from features.timeline import active_grid, active_terms, observation_end
+from features.pointintime import prepare_tables, visible_subscriptions, visible_tables
+from features.timeline import active_grid, active_terms, observed_until
 
 KEYS = ["account_id", "as_of"]
 LABELS = ["churned", "renewed"]
@@ -41,7 +41,7 @@ def features_at(
     visible = visible_tables(prepared, as_of)
     accounts = pd.Index(active_terms(visible.subscriptions, as_of)["account_id"], name="account_id")
     present = set(visible.present())
-    parts = [] if usage is None else [usage_and_adoption(usage, visible, accounts)]
+    parts = [] if usage is None else [usage_and_adoption(usage, visible, accounts, as_of)]
     parts += [
         builder(visible, as_of, accounts) for _, builder, needs in BUILDERS if set(needs) <= present
     ]
@@ -56,20 +56,30 @@ def build_features(
     as_of_dates: Iterable[pd.Timestamp],
     progress: Progress | None = None,
     types: TypeCatalogue | None = None,
+    event_types: list[str] | None = None,
+    top_types: int = 0,
 ) -> pd.DataFrame:
     """``account_id, as_of, features...`` for every active account at each as-of date.
 
     Event aggregates for all dates come from one pass over the events (``features.events``);
     the other families are computed date by date from ``visible_tables``. ``types``: the
     event-type catalogue of all accounts when ``tables`` hold only some (a Spark partition).
+    Per-type usage is built for ``event_types`` (a trained model's,
+    ``usage_types.chosen_types``) or else for the ``top_types`` most used types (training).
     """
     dates = as_of_days(as_of_dates)
     prepared = prepare_tables(tables)
     grid = {
-        as_of: pd.Index(active_terms(prepared.subscriptions, as_of)["account_id"])
+        as_of: pd.Index(
+            active_terms(visible_subscriptions(prepared.subscriptions, as_of), as_of)["account_id"]
+        )
         for as_of in dates
     }
-    usage = None if prepared.events is None else event_features(prepared.events, grid, types)
+    usage = (
+        None
+        if prepared.events is None
+        else event_features(prepared.events, grid, types, event_types, top_types)
+    )
     frames = []
     for i, as_of in enumerate(dates):
         frames.append(features_at(prepared, as_of, None if usage is None else usage[as_of]))
@@ -86,18 +96,22 @@ def build_feature_matrix(
     progress: Progress | None = None,
     types: TypeCatalogue | None = None,
     data_end: pd.Timestamp | None = None,
+    event_types: list[str] | None = None,
+    top_types: int = 0,
 ) -> pd.DataFrame:
     """Features plus the ``churned`` and ``renewed`` labels (NaN where censored or undefined).
 
-    Labels are the only columns computed from data after ``as_of``. ``types`` and ``data_end``
-    (the end of observation) are those of all accounts when ``tables`` hold only some.
+    Labels are the only columns computed from data after ``as_of``; they are censored where
+    their window runs past ``data_end``: by default ``observed_until`` (the date subscription
+    changes are recorded to). ``types`` and ``data_end`` are those of all accounts when
+    ``tables`` hold only some.
     """
-    matrix = build_features(tables, as_of_dates, progress, types)
+    matrix = build_features(tables, as_of_dates, progress, types, event_types, top_types)
     if matrix.empty:  # no active account (a Spark partition may have none): same columns
         return matrix.assign(**{label: pd.Series(dtype=float) for label in LABELS})
     dates = [pd.Timestamp(t) for t in matrix["as_of"].unique()]
     grid = active_grid(tables.subscriptions, dates)
-    data_end = observation_end(tables) if data_end is None else data_end
+    data_end = observed_until(tables) if data_end is None else data_end
     target = labels(tables.subscriptions, grid, data_end, label_config)
     return matrix.merge(target, on=KEYS, how="left", validate="one_to_one")
 

@@ -65,6 +65,26 @@ def rows_between(
     return frame.iloc[lo:hi]
 
 
+def visible_subscriptions(subscriptions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Subscription rows started before ``as_of``, with the end dates as known then.
+
+    A row's ``end_date`` shows only once it is known (``end_known_at`` before ``as_of``; renewing
+    billing exports, ``features.subscriptions``); until then the planned ``nominal_end``.
+    Cancellations recorded later are blanked. Signed terms (no ``end_known_at``) pass unchanged:
+    their end is known at their start.
+    """
+    rows = subscriptions[subscriptions["start_date"] < as_of]
+    if "end_known_at" not in rows:
+        return rows
+    rows = rows.copy()
+    known = rows["end_known_at"] < as_of
+    rows["end_date"] = rows["end_date"].where(known, rows["nominal_end"])
+    rows["end_known_at"] = rows["end_known_at"].where(known)
+    if "canceled_at" in rows:
+        rows["canceled_at"] = rows["canceled_at"].where(rows["canceled_at"] < as_of)
+    return rows
+
+
 def visible_tables(tables: Tables, as_of: pd.Timestamp) -> Tables:
     """The tables as they were known just before ``as_of``; expects ``prepare_tables`` output.
 
@@ -73,7 +93,7 @@ def visible_tables(tables: Tables, as_of: pd.Timestamp) -> Tables:
     (they are aggregated in SQL by ``features.events``, whose queries read days before ``as_of``
     only); the visible tables carry none.
     """
-    subscriptions = tables.subscriptions[tables.subscriptions["start_date"] < as_of]
+    subscriptions = visible_subscriptions(tables.subscriptions, as_of)
     surveys = None if tables.surveys is None else rows_before(tables.surveys, "responded_at", as_of)
     tickets = None
     if tables.tickets is not None:

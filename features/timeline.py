@@ -12,8 +12,8 @@ from __future__ import annotations
 import pandas as pd
 
 from features.contract import Tables
-
-OPEN_END = pd.Timestamp("2200-01-01")
+from features.pointintime import visible_subscriptions
+from features.subscriptions import current_rows, main_rows
 
 
 def observation_end(tables: Tables) -> pd.Timestamp:
@@ -44,6 +44,27 @@ def observation_start(tables: Tables) -> pd.Timestamp:
     return pd.Timestamp(tables.subscriptions["start_date"].min())
 
 
+def observed_until(tables: Tables) -> pd.Timestamp:
+    """The date through which subscription changes are recorded: labels are known only up to it.
+
+    The configured ``observed_until`` when set; otherwise the latest subscription start on or
+    before the data's end (``observation_end``), and for rows whose end is recorded when it
+    happens (``end_known_at``, auto-renewing billing exports) the latest such recorded end too.
+    A signed term's end date is written when the term starts, so it says nothing about how far
+    the feed runs: when renewals stop being recorded before the events end, only the starts show.
+    """
+    end = observation_end(tables)
+    if tables.observed_until is not None:
+        return min(pd.Timestamp(tables.observed_until), end)
+    subs = tables.subscriptions
+    dates = [subs["start_date"]]
+    if "end_known_at" in subs:
+        dates.append(subs["end_known_at"])
+    recorded = pd.concat(dates, ignore_index=True)
+    recorded = recorded[recorded <= end]
+    return pd.Timestamp(recorded.max()) if len(recorded) else end
+
+
 def _time_column(name: str) -> str:
     return {"events": "timestamp", "tickets": "created_at", "surveys": "responded_at"}[name]
 
@@ -57,23 +78,26 @@ def as_of_grid(start: pd.Timestamp, end: pd.Timestamp, every_days: int = 30) -> 
 def active_terms(subscriptions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Accounts active at ``as_of`` and when their current known term ends.
 
-    Active means a known term (started before ``as_of``) reaches ``as_of``. Returns one row per
-    active account: ``account_id, term_start, term_end`` (term_end NaT when running open-ended).
+    Active means a known term (started before ``as_of``) reaches ``as_of``. Concurrent rows (a base
+    plan and add-ons) are one contract: its term is the main row's (``subscriptions.main_rows``:
+    the largest MRR). Returns one row per active account: ``account_id, term_start, term_end``
+    (term_end NaT when running open-ended).
     """
-    known = subscriptions[subscriptions["start_date"] < as_of]
-    end = known["end_date"].fillna(OPEN_END)
-    current = known[end >= as_of].assign(_end=end[end >= as_of])
-    terms = current.groupby("account_id", sort=True).agg(
-        term_start=("start_date", "max"), term_end=("_end", "max")
+    main = main_rows(current_rows(subscriptions, as_of)).sort_index()
+    terms = pd.DataFrame(
+        {"term_start": main["start_date"], "term_end": main["end_date"]}, index=main.index
     )
-    terms["term_end"] = terms["term_end"].where(terms["term_end"] < OPEN_END)
-    return terms.reset_index()
+    return terms.rename_axis("account_id").reset_index()
 
 
 def active_grid(subscriptions: pd.DataFrame, as_of_dates: list[pd.Timestamp]) -> pd.DataFrame:
-    """``account_id, as_of, term_start, term_end`` for every active account at every as-of date."""
+    """``account_id, as_of, term_start, term_end`` for every active account at every as-of date,
+    with the term ends known at that date (``visible_subscriptions``)."""
     columns = ["account_id", "as_of", "term_start", "term_end"]
-    frames = [active_terms(subscriptions, t).assign(as_of=t) for t in as_of_dates]
+    frames = [
+        active_terms(visible_subscriptions(subscriptions, t), t).assign(as_of=t)
+        for t in as_of_dates
+    ]
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]

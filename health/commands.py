@@ -14,7 +14,7 @@ from health.console import Steps, make_console, print_command, seconds
 from health.errors import DataError, UsageError
 
 
-def load(source: str):
+def load(source: str, observed_until: str | None = None):
     """The contract's tables, or a DataError naming every problem."""
     from features.loading import load_tables
     from features.validation import ContractError
@@ -22,7 +22,7 @@ def load(source: str):
 
     data_source(source)
     try:
-        tables = load_tables(source)
+        tables = load_tables(source, observed_until=observed_until)
     except ContractError as error:
         raise DataError(f"the input data does not meet the contract ({source}):\n{error}") from None
     if len(tables.subscriptions) == 0:
@@ -63,7 +63,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from features.loading import read_raw_tables
+    from features.coverage import coverage, coverage_lines, coverage_warning
+    from features.loading import apply_reading, coerce_tables, read_options, read_raw_tables
     from features.validation import ContractError, format_report, validate_tables
     from health.checks import data_source
 
@@ -79,6 +80,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 1
     sizes = ", ".join(f"{name} {len(frame):,}" for name, frame in raw.items())
     console.print(f"[green]OK[/green]: {args.data} meets the contract ({sizes} rows).")
+    try:  # when each subscription date is known: asked, not guessed (features.subscriptions)
+        tables = apply_reading(coerce_tables(raw), read_options(args.data))
+    except ContractError as error:
+        console.print(str(error), markup=False)
+        return 1
+    table = coverage(tables)
+    console.print("Coverage (first and last date):", markup=False)
+    console.print("\n".join(coverage_lines(table)), markup=False)
+    warning = coverage_warning(table)
+    if warning:
+        console.print(f"[yellow]Warning:[/yellow] {warning}")
     return 0
 
 
@@ -120,15 +132,24 @@ def cmd_features(args: argparse.Namespace) -> int:
 def train_config(args: argparse.Namespace):
     from features.labels import LabelConfig
     from training.fit import BoosterParams
+    from training.guard import GateConfig
     from training.train import TrainConfig
 
     return TrainConfig(
         labels=LabelConfig(horizon_days=args.horizon_days),
         every_days=args.every_days,
+        warmup_days=args.warmup_days,
+        validation_dates=args.validation_dates,
+        observed_until=args.observed_until or None,
         experiment=args.experiment,
         model_kind=args.model_kind,
         tune_trials=args.tune,
         booster=BoosterParams(seed=args.seed),
+        gate=GateConfig(
+            min_auc=args.min_auc,
+            beat_baseline=not args.no_baseline_floor,
+            data_is_easy=args.data_is_easy,
+        ),
     )
 
 
@@ -151,7 +172,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         labels = [matrix.columns[-1]]  # the label, renamed churned or renewed by --target
         tables = None
     else:
-        tables = load(data)
+        tables = load(data, observed_until=args.observed_until or None)
         matrix, labels = None, None
     uri = resolve_uri(args.tracking_uri)
     with store_lock(uri, lambda: console.print(f"Waiting for another job on {uri} to end...")):
@@ -166,13 +187,16 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _train(console, args, config, matrix, tables, labels):
     """Features on the grid (unless given a table), then one run per model."""
-    from training.train import build_training_matrix, train_from_matrix
+    from training.train import TrainingImpossible, prepare_training, train_from_matrix
 
     table = matrix is not None
     steps = Steps(console, 1 if table else 2, args.started)
     if not table:
         with steps.step("Building features on the as-of grid") as step:
-            matrix = build_training_matrix(tables, config, step.as_of_progress())
+            try:
+                config, matrix = prepare_training(tables, config, step.as_of_progress())
+            except TrainingImpossible as error:
+                raise DataError(str(error)) from None
             step.done = f"Built {len(matrix):,} training rows"
     with steps.step(f"Training on {len(matrix):,} rows (LightGBM, baseline, MLflow)") as step:
         results = train_from_matrix(matrix, config, labels=labels, parent_run_id=args.parent_run_id)
@@ -293,6 +317,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     except ValueError as error:  # a table that cannot be read as features, no active account
         raise DataError(str(error)) from None
     summary = result.summary
+    for note in notes + result.manifest.get("notes", []):
+        console.print(f"[yellow]Note:[/yellow] {note}", markup=False)
     print_top_risk(console, result.top, args.top, summary.bands, summary.accounts)
     if result.manifest.get("previous_as_of"):
         console.print(

@@ -27,6 +27,7 @@ class DemoConfig:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from features.loading import load_tables
+    from health.errors import DataError
     from health.synthetic import generate_demo_data, write_demo_data
     from health.tables import print_top_risk, print_training
     from health.tracking import (
@@ -37,8 +38,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         ui_command,
         use_experiment,
     )
-    from serving.score import default_as_of, score_job
-    from training.train import TrainConfig, build_training_matrix, train_from_matrix
+    from serving.score import MissingModelError, default_as_of, score_job
+    from training.train import TrainConfig, prepare_training, train_from_matrix
 
     console = make_console()
     out = Path(args.out)
@@ -56,7 +57,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         step.done = f"Demo data in {data_dir}"
     config = TrainConfig(experiment=args.experiment)
     with steps.step("Building features on the as-of grid") as step:
-        matrix = build_training_matrix(tables, config, step.as_of_progress())
+        config, matrix = prepare_training(tables, config, step.as_of_progress())
         step.done = f"Built {len(matrix):,} training rows"
     with steps.step("Training churn and renewal models (LightGBM, baseline, MLflow)") as step:
         results = train_from_matrix(matrix, config)
@@ -64,7 +65,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print_training(console, results)
     as_of = default_as_of(tables)
     with steps.step(f"Scoring every active account as of {as_of.date()}") as step:
-        result = score_job(tables, out / "scores", as_of)
+        try:
+            result = score_job(tables, out / "scores", as_of)
+        except MissingModelError as error:
+            raise DataError(str(error)) from None
         step.done = f"Scored {len(result.scores):,} active accounts"
     print_top_risk(console, result.scores, args.top)
     console.print("Outputs:")

@@ -259,7 +259,43 @@ def build_parser() -> argparse.ArgumentParser:
         "--every-days",
         type=whole,
         default=train_defaults.every_days,
-        help="spacing of the as-of grid in days",
+        help="spacing of the as-of grid in days (default: 30, or 7 when the history is short)",
+    )
+    p.add_argument(
+        "--warmup-days",
+        type=whole,
+        default=train_defaults.warmup_days,
+        help="days of data before the first as-of date (default: 90, or 30 when short)",
+    )
+    p.add_argument(
+        "--validation-dates",
+        type=whole,
+        default=train_defaults.validation_dates,
+        help="latest as-of dates that validate (default: 3 monthly, or 4 weekly)",
+    )
+    p.add_argument(
+        "--observed-until",
+        metavar="DATE",
+        help="the day through which subscription changes are recorded; labels whose window "
+        "passes it are censored (default: the config's observed_until, else the latest "
+        "subscription start in the data)",
+    )
+    p.add_argument(
+        "--min-auc",
+        type=float,
+        default=train_defaults.gate.min_auc,
+        help="a model becomes @champion only with at least this validation ROC AUC",
+    )
+    p.add_argument(
+        "--no-baseline-floor",
+        action="store_true",
+        help="let a model become @champion without beating its logistic baseline",
+    )
+    p.add_argument(
+        "--data-is-easy",
+        action="store_true",
+        help="the data really separates that well: let a model the leakage guard flags (a "
+        "feature alone above ROC AUC 0.95, or the model above 0.98) become @champion",
     )
     p.add_argument(
         "--experiment", default=train_defaults.experiment, metavar="NAME", help="MLflow experiment"

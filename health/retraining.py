@@ -249,6 +249,9 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     print_monitor(console, result.monitor)
     if result.trained:
         for model in result.models:
+            if not model.trained:
+                console.print(f"  {model.reason}")
+                continue
             state = "now @champion" if model.promoted else model.reason
             console.print(
                 f"  retrained {model.target}: v{model.version}, val ROC AUC "

@@ -16,12 +16,20 @@ memory); the only Python loops run over chunks, weeks and template lists.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["generate_demo_data", "write_demo_data", "plant_change", "CAUSE_FAMILY", "EVENT_TYPES"]
+__all__ = [
+    "generate_demo_data",
+    "write_demo_data",
+    "plant_change",
+    "Shapes",
+    "CAUSE_FAMILY",
+    "EVENT_TYPES",
+]
 
 PLANS = ("starter", "growth", "enterprise")
 INDUSTRIES = (
@@ -204,12 +212,63 @@ _COMMENTS_POSITIVE = (
 )
 
 
+@dataclass(frozen=True)
+class Shapes:
+    """Data of other shapes than the demo's, as real exports come (issues 13 and 19).
+
+    All off by default, and off they change nothing: the same random draws, the same tables.
+    Each shape is applied after the company is generated, from its own random stream.
+
+    - ``monthly_only``: every account on monthly terms, each term a row.
+    - ``addons``: the share of accounts that also buy an add-on product, a concurrent subscription
+      row (``product`` = "addon") over some of their terms; accounts that go on to churn often
+      drop it a few terms before.
+    - ``feed_ends_days``: the subscription feed ends this many days before the events: rows
+      starting later are missing (their renewals are not recorded), as are later ends.
+    - ``event_types``: this many extra event types (``EXTRA_EVENT_TYPES``) whose use moves
+      differently before a churn: a third fade, a sixth rise (exports, billing pages), the rest
+      do not move.
+    - ``subscriptions``: "terms" (a row per signed term) or "lives" (one row per subscription for
+      its whole life, as billing systems export them: ``end_date`` only once it ended, a
+      ``canceled_at`` some days before, the billing ``interval``).
+    """
+
+    monthly_only: bool = False
+    addons: float = 0.0
+    feed_ends_days: int = 0
+    event_types: int = 0
+    subscriptions: str = "terms"
+
+    def __post_init__(self) -> None:
+        if self.subscriptions not in ("terms", "lives"):
+            raise ValueError(
+                f"subscriptions must be 'terms' or 'lives', got {self.subscriptions!r}"
+            )
+        if not 0.0 <= self.addons <= 1.0:
+            raise ValueError("addons is a share of accounts, between 0 and 1")
+        if not 0 <= self.event_types <= len(EXTRA_EVENT_TYPES):
+            raise ValueError(f"event_types must be between 0 and {len(EXTRA_EVENT_TYPES)}")
+
+
+EXTRA_EVENT_TYPES = (
+    "report_build", "integration_run", "export_csv", "dashboard_share", "alert_create",
+    "billing_view", "api_token_use", "sso_login", "audit_view", "invoice_download",
+    "template_use", "mention", "mobile_sync", "forecast_run", "goal_update", "survey_send",
+    "chat_message", "calendar_sync", "approval_flow", "data_import", "webhook_call",
+    "kanban_move", "time_log", "tag_edit", "pdf_render", "user_invite", "role_change",
+    "backup_run", "sandbox_open", "custom_report",
+)  # fmt: skip
+# effect of each extra type before a churn: +1 fades, -1 rises, 0 does not move
+_EXTRA_EFFECT = np.array([1, 1, -1, 0, 1, -1, 0, 1, 0, -1, 1, 0] * 3)[: len(EXTRA_EVENT_TYPES)]
+
+
 def generate_demo_data(
     n_accounts: int = 2000,
     seed: int = 0,
     start: str = "2024-01-01",
     days: int = 730,
     change_at: str | None = None,
+    shapes: Shapes = Shapes(),
 ) -> dict[str, pd.DataFrame]:
     """Return tables 'accounts', 'subscriptions', 'events', 'tickets', 'surveys', 'ground_truth'.
 
@@ -218,6 +277,7 @@ def generate_demo_data(
     The data covers ``days`` days from ``start``; signed terms that end later keep their end date.
     ``change_at`` (a date, off by default) plants a change for monitoring to find: see
     ``plant_change``. Off, not one random draw differs.
+    ``shapes`` gives the same company in other shapes (``Shapes``).
     """
     if n_accounts < 1:
         raise ValueError("n_accounts must be at least 1")
@@ -225,7 +285,9 @@ def generate_demo_data(
         raise ValueError("days must be at least 180 so that terms can renew inside the window")
     start_day = np.datetime64(pd.Timestamp(start).date(), "D")
     rng = np.random.default_rng([seed, 0])
-    acc = _accounts_and_terms(rng, n_accounts, start_day, days, np.random.default_rng([seed, 3]))
+    acc = _accounts_and_terms(
+        rng, n_accounts, start_day, days, np.random.default_rng([seed, 3]), shapes.monthly_only
+    )
 
     events, tickets, surveys = [], [], []
     user_offset = 0
@@ -248,7 +310,7 @@ def generate_demo_data(
     }
     if change_at is not None:
         tables = plant_change(tables, change_at, np.random.default_rng([seed, 3]))
-    return tables
+    return _reshape(tables, acc, shapes, seed, start_day, days)
 
 
 # The planted change (``change_at``): a product release merges the standard features into one new
@@ -283,6 +345,135 @@ def plant_change(
     for column, value in NEW_SEGMENT.items():
         accounts.loc[segment, column] = value
     return {**tables, "events": events.assign(event_type=types), "accounts": accounts}
+
+
+# ---------------------------------------------------------------------------------------------
+# other shapes of the same company (Shapes)
+
+
+def _reshape(tables, acc, shapes: Shapes, seed: int, start_day, days: int):
+    if shapes.event_types:
+        extra = _typed_events(
+            np.random.default_rng([seed, 6]), acc, tables, shapes, start_day, days
+        )
+        events = tables["events"].astype({"account_id": str, "user_id": str, "event_type": str})
+        merged = pd.concat([events, extra], ignore_index=True)
+        tables["events"] = merged.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    if shapes.addons and shapes.subscriptions == "terms":
+        tables["subscriptions"] = _with_addons(
+            np.random.default_rng([seed, 4]), tables["subscriptions"], acc, shapes.addons
+        )
+    end = pd.Timestamp(start_day) + pd.Timedelta(days=days)
+    if shapes.subscriptions == "lives":
+        tables["subscriptions"] = _lives(np.random.default_rng([seed, 5]), tables, end)
+    if shapes.feed_ends_days:
+        cutoff = end - pd.Timedelta(days=shapes.feed_ends_days)
+        subs = tables["subscriptions"]
+        subs = subs[subs["start_date"] < cutoff].copy()
+        if shapes.subscriptions == "lives":  # an end is written when it happens
+            later = subs["end_date"] >= cutoff
+            subs.loc[later, ["end_date", "canceled_at"]] = pd.NaT
+        tables["subscriptions"] = subs.reset_index(drop=True)
+    return tables
+
+
+def _typed_events(rng, acc, tables, shapes: Shapes, start_day, days: int) -> pd.DataFrame:
+    """Weekly counts per account and extra event type while subscribed; before a churn the types
+    whose effect is +1 fade to a tenth over 75 days, those with -1 rise fourfold."""
+    k = shapes.event_types
+    ids, n_users = acc["ids"], acc["n_users"]
+    n, weeks = ids.size, (days + 6) // 7
+    subs = tables["subscriptions"]
+    start = subs.groupby("account_id")["start_date"].min().reindex(ids) - pd.Timestamp(start_day)
+    first_day = np.maximum(start.dt.days.to_numpy(), 0)
+    truth = tables["ground_truth"].set_index("account_id").reindex(ids)
+    churn = (truth["churn_date"] - pd.Timestamp(start_day)).dt.days.to_numpy(dtype=float)
+    last_day = np.where(np.isnan(churn), days, churn)
+    popularity = 1.0 / np.arange(1, k + 1) ** 0.8
+    effect = _EXTRA_EFFECT[:k]
+    level = rng.lognormal(0.0, 0.6, n) * np.sqrt(n_users)
+    week_day = np.arange(weeks) * 7
+    covered = (week_day[None, :] >= first_day[:, None]) & (week_day[None, :] < last_day[:, None])
+    to_churn = churn[:, None] - week_day[None, :]
+    ramp = np.clip(1.0 - to_churn / 75.0, 0.0, 1.0)
+    ramp = np.where(np.isnan(ramp), 0.0, ramp)  # (n, weeks)
+    rows = []
+    for j in range(k):
+        mult = np.where(
+            effect[j] > 0, 1.0 - 0.9 * ramp, np.where(effect[j] < 0, 1.0 + 3.0 * ramp, 1.0)
+        )
+        lam = 2.5 * popularity[j] * level[:, None] * mult * covered
+        count = rng.poisson(lam)
+        acct, week = np.nonzero(count)
+        seconds = week_day[week] * 86_400 + rng.uniform(0, 7 * 86_400, acct.size)
+        seconds = np.minimum(seconds, (last_day[acct] - 1e-3) * 86_400)
+        user = rng.integers(0, n_users[acct]) + 1
+        rows.append(
+            pd.DataFrame(
+                {
+                    "account_id": ids[acct],
+                    "user_id": ids[acct] + np.char.add("-u", np.char.zfill(user.astype(str), 2)),
+                    "timestamp": _to_time(start_day, 0, seconds),
+                    "event_type": EXTRA_EVENT_TYPES[j],
+                    "value": count[acct, week].astype(np.int32),
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def _with_addons(rng, subs: pd.DataFrame, acc, share: float) -> pd.DataFrame:
+    """An add-on row over a run of each chosen account's terms; churners often drop it early."""
+    truth = acc["ground_truth"].set_index("account_id")["churned"]
+    base = subs.assign(product="base")
+    extra = []
+    for account, rows in base.groupby("account_id", sort=False):
+        if rng.random() >= share:
+            continue
+        n = len(rows)
+        first = int(rng.integers(0, max(1, (n + 1) // 2)))
+        last = n - 1
+        if truth[account] and rng.random() < 0.6 and n - 1 - first >= 2:
+            last = n - 1 - int(rng.integers(1, min(3, n - 1 - first) + 1))
+        extra.append(
+            {
+                "subscription_id": f"{rows['subscription_id'].iloc[first]}-addon",
+                "account_id": account,
+                "start_date": rows["start_date"].iloc[first],
+                "end_date": rows["end_date"].iloc[last],
+                "mrr": round(float(rows["mrr"].iloc[first]) * rng.uniform(0.1, 0.3), 2),
+                "plan": "addon",
+                "billing": rows["billing"].iloc[first],
+                "product": "addon",
+            }
+        )
+    out = pd.concat([base, pd.DataFrame(extra, columns=base.columns)], ignore_index=True)
+    return out.sort_values(["account_id", "start_date"], kind="stable").reset_index(drop=True)
+
+
+def _lives(rng, tables, end: pd.Timestamp) -> pd.DataFrame:
+    """One row per account's subscription life: first start, the end only if it happened before
+    the data's end (with a cancellation 1-20 days before it), the price and interval at signup."""
+    subs = tables["subscriptions"].sort_values(["account_id", "start_date"], kind="stable")
+    grouped = subs.groupby("account_id", sort=False)
+    first = grouped.first()
+    last_end = grouped["end_date"].apply(lambda e: pd.NaT if e.isna().any() else e.max())
+    ended = last_end.notna() & (last_end <= end)
+    end_date = last_end.where(ended)
+    cancel = end_date - pd.to_timedelta(rng.integers(1, 21, len(first)), unit="D")
+    cancel = cancel.where(cancel > first["start_date"], first["start_date"])
+    return pd.DataFrame(
+        {
+            "subscription_id": first["subscription_id"].to_numpy(),
+            "account_id": first.index.to_numpy(),
+            "start_date": first["start_date"].to_numpy(),
+            "end_date": end_date.to_numpy(),
+            "canceled_at": cancel.where(ended).to_numpy(),
+            "mrr": first["mrr"].to_numpy(),
+            "plan": first["plan"].to_numpy(),
+            "interval": np.where(first["billing"] == "annual", "year", "month").astype(object),
+        }
+    )
 
 
 def write_demo_data(tables: dict[str, pd.DataFrame], out_dir: str | Path) -> dict[str, Path]:
@@ -347,12 +538,19 @@ def _to_time(start_day: np.datetime64, day, seconds=None) -> np.ndarray:
 
 
 def _accounts_and_terms(
-    rng: np.random.Generator, n: int, start_day: np.datetime64, days: int, lead_rng
+    rng: np.random.Generator,
+    n: int,
+    start_day: np.datetime64,
+    days: int,
+    lead_rng,
+    monthly_only: bool = False,
 ):
     """Accounts, terms and the hidden process; ``lead_rng`` draws only the long lead times, so
     adding them left every other draw of a seed as it was."""
     plan = rng.choice(3, n, p=[0.5, 0.35, 0.15])
     annual = rng.random(n) < np.array([0.25, 0.45, 0.75])[plan]
+    if monthly_only:  # after the draw, so the other draws stay the same
+        annual = np.zeros(n, dtype=bool)
     term_months = np.where(annual, 12, 1)
     seats = np.select(
         [plan == 0, plan == 1],

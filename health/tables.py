@@ -15,8 +15,14 @@ def print_training(console: Console, results) -> None:
     table = Table(title="Models (validated on later dates, or by K-fold for a flat table)")
     for column in ("model", "val ROC AUC", "baseline AUC", "Brier", "ECE", "version", "champion"):
         table.add_column(column)
+    notes, reasons = [], []
     for r in results:
         m = r.metrics
+        notes += r.warnings
+        if not r.trained:
+            table.add_row(r.target, "-", "-", "-", "-", "-", "not trained")
+            reasons.append(r.reason)
+            continue
         table.add_row(
             r.target,
             f"{m['val_roc_auc']:.3f}",
@@ -24,9 +30,15 @@ def print_training(console: Console, results) -> None:
             f"{m['val_brier']:.4f}",
             f"{m['val_ece']:.4f}",
             str(r.version),
-            "yes" if r.promoted else f"no: {r.reason}",
+            "yes" if r.promoted else "no",
         )
+        if not r.promoted:
+            reasons.append(f"{r.target} {r.reason}")
     console.print(table)
+    for reason in reasons:  # whole sentences below the table, not wrapped in a narrow column
+        console.print(reason, markup=False)
+    for note in notes:
+        console.print(f"[yellow]Warning:[/yellow] {note}", markup=False)
 
 
 def print_top_risk(

@@ -30,6 +30,7 @@ from serving.score import (
     LoadedModel,
     default_as_of,
     load_model,
+    model_event_types,
     renewal_due,
 )
 
@@ -181,7 +182,9 @@ def monitor(
     scorings = sorted(scorings, key=lambda s: s.as_of)
     as_of = scorings[-1].as_of if scorings else default_as_of(tables)
     if frame is None:
-        frame = build_features(tables, [as_of])
+        frame = build_features(
+            tables, [as_of], event_types=model_event_types(champions.churn, champions.renewal)
+        )
     drift = drift_today(frame, champions, config)
     if scorings:
         probability = scorings[-1].scores["churn_probability"].to_numpy(dtype=float)

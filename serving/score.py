@@ -25,6 +25,7 @@ from features.contract import Tables
 from features.labels import LabelConfig
 from features.matrix import build_features
 from features.timeline import observation_end
+from features.usage_types import chosen_types
 from serving.bands import BANDS, BandConfig, band, band_rules, health_score
 from serving.model import HealthModel, MissingFeaturesError, missing_features
 from serving.outputs import EXPLANATIONS, SCORES, OutputWriter
@@ -58,9 +59,38 @@ def default_as_of(tables: Tables) -> pd.Timestamp:
     return observation_end(tables).normalize() + pd.Timedelta(days=1)
 
 
+def model_event_types(*models: LoadedModel | None) -> list[str]:
+    """The event types whose per-type usage the models use (chosen at training)."""
+    features = [f for m in models if m is not None for f in m.model.features]
+    return list(dict.fromkeys(chosen_types(features)))
+
+
+class MissingModelError(LookupError):
+    """No model at a URI; the message says which one and how to get one."""
+
+
+def missing_model_message(uri: str) -> str:
+    """Which model is missing and how to get one, in two sentences."""
+    if uri.startswith("models:/") and "@" in uri:
+        name, alias = uri.removeprefix("models:/").split("@", 1)
+        return (
+            f"No {name} model is registered as @{alias} ({uri}): train one with `health train "
+            f"DATA`. A model that did not clear the floor or the leakage guard is registered "
+            f"without the alias and its run says why; to score with it anyway, pass its version "
+            f"(--model models:/{name}/VERSION)."
+        )
+    return f"No model at {uri}: check the URI, or train one with `health train DATA`."
+
+
 def load_model(uri: str) -> LoadedModel:
-    """Load a pyfunc by URI (``models:/churn@champion``) and note which version it is."""
-    python_model = mlflow.pyfunc.load_model(uri).unwrap_python_model()
+    """Load a pyfunc by URI (``models:/churn@champion``) and note which version it is.
+
+    Raises ``MissingModelError`` when there is no such model (no champion yet).
+    """
+    try:
+        python_model = mlflow.pyfunc.load_model(uri).unwrap_python_model()
+    except (mlflow.exceptions.MlflowException, OSError) as error:
+        raise MissingModelError(missing_model_message(uri)) from error
     version = "?"
     if uri.startswith("models:/") and "@" in uri:
         name, alias = uri.removeprefix("models:/").split("@", 1)
@@ -445,8 +475,13 @@ def score_job(
     out_dir = Path(out_dir)
     as_of = pd.Timestamp(as_of) if as_of is not None else default_as_of(tables)
     churn = load_model(churn_uri)
-    renewal = load_model(renewal_uri) if renewal_uri else None
-    frame = build_features(tables, [as_of])
+    notes = []
+    try:
+        renewal = load_model(renewal_uri) if renewal_uri else None
+    except MissingModelError as missing:  # scoring goes on: no renewal probability, said so
+        renewal = None
+        notes.append(f"Scored without a renewal model. {missing}")
+    frame = build_features(tables, [as_of], event_types=model_event_types(churn, renewal))
     if frame.empty:
         raise ValueError(f"no account is active on {as_of.date()}: nothing to score")
     before = load_previous(previous if previous is not None else out_dir, as_of)
@@ -490,6 +525,7 @@ def score_and_write(
     """Score, explain and write feature rows chunk by chunk, then commit and log the run."""
     check_features(frame, churn, renewal)
     manifest = run_manifest(as_of, churn, renewal, config, before)
+    manifest["notes"] = notes
     metadata = {"customer_health": json.dumps(manifest, default=str)}
     with OutputWriter(out_dir, metadata) as writer:
         summary = score_frames(

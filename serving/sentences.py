@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from features.builders import FEATURES
+from features.usage_types import parse as parse_type
+from features.usage_types import type_label
 
 Template = Callable[[pd.DataFrame], pd.Series]
 
@@ -194,8 +196,30 @@ SAYS_WHEN_MISSING = frozenset({"days_since_last_event", "days_since_last_ticket"
 
 def feature_label(feature: str) -> str:
     """The feature's phrase with a capital first letter ('Seats', 'Days as a customer')."""
-    label = FEATURES[feature].label if feature in FEATURES else feature.replace("_", " ")
+    label = FEATURES[feature].label if feature in FEATURES else type_label(feature)
+    label = label or feature.replace("_", " ")
     return label[0].upper() + label[1:]
+
+
+def _type_usage(feature: str, frame: pd.DataFrame) -> pd.Series:
+    """'Used report build 3 times in 30 days, down from 41' for any per-type usage column."""
+    slug, suffix = parse_type(feature)
+    what = slug.replace("_", " ")
+    prefix = f"type_{slug}"
+    now, change = _num(frame, f"{prefix}_30d"), _num(frame, f"{prefix}_change_30d")
+    before = np.round(now / (1 + change))
+    out = "Used " + what + " " + _fmt(now, ",.0f") + " times in 30 days"
+    trend = _choose(now < before, ", down from ", ", up from ", frame.index) + _fmt(before, ",.0f")
+    out = out + trend.where(change.notna() & (now != before), "")
+    out = out.where(change.notna() | (now > 0), f"Did not use {what} in the last 60 days")
+    out = out.where(~(change.isna() & (now > 0)), out + ", none in the 30 days before")
+    if suffix == "_per_user_30d":
+        per_user = _num(frame, feature)
+        out = out + " (" + _fmt(per_user, ",.1f") + " per active user)"
+    elif suffix == "_share_30d":
+        share = _num(frame, feature)
+        out = out + " (" + _fmt(share, ".0%") + " of its events)"
+    return out
 
 
 def _generic(feature: str, frame: pd.DataFrame) -> pd.Series:
@@ -219,6 +243,8 @@ def driver_sentences(feature: str, frame: pd.DataFrame) -> pd.Series:
     if feature not in frame:
         return _text(f"{feature_label(feature)}: not in the data", frame.index)
     template = TEMPLATES.get(feature)
+    if template is None and parse_type(feature) is not None:
+        return _type_usage(feature, frame)
     out = template(frame) if template is not None else _generic(feature, frame)
     if feature in SAYS_WHEN_MISSING:
         return out

@@ -47,6 +47,7 @@ from serving.score import (
     chunks,
     load_model,
     log_score_run,
+    model_event_types,
     run_manifest,
     score_changes,
     score_features,
@@ -103,7 +104,9 @@ def score_partition(
             previous = _previous_rows(others)
             others = others[others["_table"] != PREVIOUS]
         tables = partition_tables(events, others.drop(columns=_previous_columns(others)))
-        frame = build_features(tables, people.dates, types=people.types)
+        frame = build_features(
+            tables, people.dates, types=people.types, event_types=model_event_types(churn, renewal)
+        )
         parts = [template]
         for chunk in chunks(frame, config.chunk_rows):
             parts += score_chunk(chunk, churn, renewal, config, previous, since)
@@ -225,7 +228,11 @@ def spark_score_job(
     if before is not None:
         tables = {**tables, PREVIOUS: before}
     events, others = stacked(tables, buckets)
-    empty = build_features(partition_tables(*_empty(events, others)), people.dates)
+    empty = build_features(
+        partition_tables(*_empty(events, others)),
+        people.dates,
+        event_types=model_event_types(churn, renewal),
+    )
     check_features(empty, churn, renewal)  # before any work: the data has the model's features
     empty_previous = None if before is None else empty_pandas(before).set_index("account_id")
     template, columns = output_template(empty, as_of, churn, renewal, config, empty_previous, since)

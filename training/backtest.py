@@ -23,7 +23,8 @@ import pandas as pd
 from features.contract import Tables
 from features.labels import churn_dates
 from features.matrix import build_feature_matrix
-from features.timeline import observation_end
+from features.timeline import observed_until
+from features.usage_types import chosen_types
 from serving.bands import BANDS, BandConfig, band
 from serving.score import LoadedModel, ScoreConfig, score_features
 from training.train import TrainConfig, build_training_matrix, fit_target
@@ -59,7 +60,7 @@ def backtest_dates(tables: Tables, config: BacktestConfig) -> list[pd.Timestamp]
     """Every ``every_days`` back from the last date whose outcomes are known, over the lookback."""
     if config.dates:
         return sorted(pd.Timestamp(d) for d in config.dates)
-    last = (observation_end(tables) - pd.Timedelta(days=config.gap_days)).normalize()
+    last = (observed_until(tables) - pd.Timedelta(days=config.gap_days)).normalize()
     steps = config.lookback_days // config.every_days
     return [last - pd.Timedelta(days=config.every_days * k) for k in range(steps, -1, -1)]
 
@@ -81,7 +82,9 @@ def replay(
     say("building the training matrix")
     matrix = build_training_matrix(tables, config.train)
     say(f"features and outcomes at {len(dates)} backtest dates")
-    current = build_feature_matrix(tables, dates, config.train.labels)
+    current = build_feature_matrix(
+        tables, dates, config.train.labels, event_types=chosen_types(matrix.columns)
+    )
     current["churn_date"] = churn_dates(
         tables.subscriptions, current, config.train.labels.grace_days
     )

@@ -21,11 +21,14 @@ from sklearn.pipeline import Pipeline
 from features.contract import Tables
 from features.labels import LabelConfig
 from features.matrix import KEYS, LABELS, build_feature_matrix, feature_columns
-from features.timeline import as_of_grid, observation_end, observation_start
+from features.timeline import as_of_grid, observation_end, observation_start, observed_until
+from features.usage_types import DEFAULT_TYPES
 from serving.calibration import Calibrator, cross_fitted_calibration
 from serving.model import HealthModel, model_input
 from serving.reference import feature_references, numeric_reference
 from training.fit import BoosterParams, category_levels, fit_baseline, fit_booster
+from training.guard import GateConfig, feature_aucs, verdict
+from training.label_rates import positive_rates, rate_jump
 from training.metrics import RANKING_METRICS, classification_metrics
 from training.plots import band_figure, shap_summary_figure, validation_figure
 from training.split import Split, validation_split
@@ -45,14 +48,18 @@ class TrainConfig:
     """Everything that decides a training run; logged whole as MLflow params."""
 
     labels: LabelConfig = field(default_factory=LabelConfig)
-    every_days: int = 30
-    warmup_days: int = 90
-    validation_dates: int = 3
+    every_days: int | None = None  # None: adapt to the history (see ``history_plan``)
+    warmup_days: int | None = None
+    validation_dates: int | None = None
     folds: int = 5
+    min_class_rows: int = 5
+    usage_types: int = DEFAULT_TYPES  # per-type usage for this many most used event types
+    observed_until: str | None = None  # ISO date; None: the data's own (``observed_until``)
     model_kind: str = "lightgbm"
     tune_trials: int = 0
     experiment: str = DEFAULT_EXPERIMENT
     booster: BoosterParams = field(default_factory=BoosterParams)
+    gate: GateConfig = field(default_factory=GateConfig)
 
     def __post_init__(self) -> None:
         if self.model_kind not in MODEL_KINDS:
@@ -67,15 +74,78 @@ class TrainConfig:
 
 @dataclass
 class ModelResult:
-    """What one target's run produced."""
+    """What one target's run produced (``trained`` False: no model, ``reason`` says why)."""
 
     target: str
-    run_id: str
-    model_uri: str
+    run_id: str | None
+    model_uri: str | None
     version: str | None
     promoted: bool
     reason: str
     metrics: dict[str, float]
+    trained: bool = True
+    warnings: list[str] = field(default_factory=list)
+
+
+class TrainingImpossible(ValueError):
+    """The data cannot train a model as configured; the message says why and which flag helps."""
+
+
+# Defaults for a long history (DESIGN section 2); shorter histories get weekly dates.
+LONG_EVERY_DAYS, LONG_WARMUP_DAYS, LONG_VALIDATION_DATES = 30, 90, 3
+SHORT_EVERY_DAYS, SHORT_WARMUP_DAYS, SHORT_VALIDATION_DATES = 7, 30, 4
+MIN_TRAIN_DATES = 4
+
+
+def history_plan(start: pd.Timestamp, until: pd.Timestamp, config: TrainConfig) -> TrainConfig:
+    """``config`` with warm-up, as-of spacing and validation dates fitted to the history.
+
+    Monthly dates after a 90-day warm-up (3 validating) when the churn labels leave room for at
+    least ``MIN_TRAIN_DATES`` training dates before the validation dates and their gap; weekly
+    dates after a 30-day warm-up (4 validating) otherwise. Values the user set are kept.
+    """
+    history = (pd.Timestamp(until) - pd.Timestamp(start)).days
+    gap = config.gap_days("churned")
+
+    def fits(warmup: int, every: int, validating: int) -> bool:
+        span = history - warmup - gap  # days over which as-of dates have a settled churn label
+        return span >= (validating - 1) * every + gap + MIN_TRAIN_DATES * every
+
+    long = (
+        config.warmup_days or LONG_WARMUP_DAYS,
+        config.every_days or LONG_EVERY_DAYS,
+        config.validation_dates or LONG_VALIDATION_DATES,
+    )
+    short = (
+        config.warmup_days or (LONG_WARMUP_DAYS if history >= 365 else SHORT_WARMUP_DAYS),
+        config.every_days or SHORT_EVERY_DAYS,
+        config.validation_dates or SHORT_VALIDATION_DATES,
+    )
+    warmup, every, validating = long if fits(*long) else short
+    return dataclasses.replace(
+        config, warmup_days=warmup, every_days=every, validation_dates=validating
+    )
+
+
+def resolve_config(tables: Tables, config: TrainConfig) -> TrainConfig:
+    """The run's concrete settings: ``history_plan`` over the data's labelled history."""
+    return history_plan(observation_start(tables), observed_until(tables), config)
+
+
+def history_error(tables: Tables, config: TrainConfig, label: str, detail: str) -> str:
+    """One paragraph: why there is too little history, with the numbers and the flags that help."""
+    start, end = observation_start(tables), observation_end(tables)
+    until = observed_until(tables)
+    return (
+        f"Cannot train the {TARGETS.get(label, label)} model out of time: {detail}. The data "
+        f"covers {(end - start).days} days ({start.date()} to {end.date()}), with subscription "
+        f"changes recorded until {until.date()}; as-of dates start after a "
+        f"{config.warmup_days}-day warm-up, every {config.every_days} days, and a label needs "
+        f"{config.labels.horizon_days} + {config.labels.grace_days} days after its date, of which "
+        f"the last "
+        f"{config.validation_dates} validate. Use a shorter --horizon-days, a shorter "
+        f"--warmup-days, closer --every-days, fewer --validation-dates, or more history."
+    )
 
 
 Progress = Callable[[str], None]
@@ -83,6 +153,7 @@ Progress = Callable[[str], None]
 
 def training_dates(tables: Tables, config: TrainConfig) -> list[pd.Timestamp]:
     """The as-of grid over the data's history, starting after a warm-up for windowed features."""
+    config = resolve_config(tables, config)
     start = observation_start(tables) + pd.Timedelta(days=config.warmup_days)
     return as_of_grid(start, observation_end(tables), config.every_days)
 
@@ -91,7 +162,13 @@ def build_training_matrix(
     tables: Tables, config: TrainConfig, progress: Callable | None = None
 ) -> pd.DataFrame:
     """Features and labels at every grid date; rows censored for both labels are dropped."""
-    matrix = build_feature_matrix(tables, training_dates(tables, config), config.labels, progress)
+    matrix = build_feature_matrix(
+        tables,
+        training_dates(tables, config),
+        config.labels,
+        progress,
+        top_types=config.usage_types,
+    )
     return matrix[matrix[LABELS].notna().any(axis=1)].reset_index(drop=True)
 
 
@@ -105,8 +182,13 @@ def fingerprint(frame: pd.DataFrame) -> str:
 def flat_params(config: TrainConfig) -> dict[str, object]:
     """The config as flat MLflow params: label windows by name, booster settings as ``lgb_*``."""
     params = dataclasses.asdict(config)
-    labels, booster = params.pop("labels"), params.pop("booster")
-    return {**labels, **params, **{f"lgb_{k}": v for k, v in booster.items()}}
+    labels, booster, gate = params.pop("labels"), params.pop("booster"), params.pop("gate")
+    return {
+        **labels,
+        **params,
+        **{f"lgb_{k}": v for k, v in booster.items()},
+        **{f"gate_{k}": v for k, v in gate.items()},
+    }
 
 
 @dataclass
@@ -130,6 +212,7 @@ class FittedTarget:
     baseline: Pipeline | None = None
     params: BoosterParams = field(default_factory=BoosterParams)
     trials: list[Trial] = field(default_factory=list)
+    feature_aucs: dict[str, float] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -188,7 +271,7 @@ def fit_target(matrix: pd.DataFrame, label: str, config: TrainConfig) -> FittedT
         matrix,
         label,
         config.gap_days(label),
-        config.validation_dates,
+        config.validation_dates or LONG_VALIDATION_DATES,
         config.folds,
         config.booster.seed,
     )
@@ -249,6 +332,7 @@ def fit_target(matrix: pd.DataFrame, label: str, config: TrainConfig) -> FittedT
         baseline=final.baseline,
         params=final.params,
         trials=final.trials,
+        feature_aucs=feature_aucs(train, val, label, features, categories),
     )
 
 
@@ -401,6 +485,7 @@ def log_target(
                 {f"tuned_{k}": v for k, v in dataclasses.asdict(fitted.params).items()}
             )
         mlflow.log_metrics(metrics)
+        warnings = _log_checks(fitted, matrix)
         _log_trials(fitted.trials, name)
         mlflow.log_dict({"features": features, "categories": categories}, "features.json")
         mlflow.log_dict(model.meta["reference"], "monitoring/reference.json")
@@ -435,9 +520,43 @@ def log_target(
                 input_example=input_example,
                 pip_requirements=_requirements(),
             )
-            promoted, reason, version = register(client, name, info.model_uri, fitted)
+            promoted, reason, version = register(client, name, info.model_uri, fitted, config.gate)
         mlflow.set_tags({"promoted": str(promoted).lower(), "promotion_reason": reason})
-    return ModelResult(name, run.info.run_id, info.model_uri, version, promoted, reason, metrics)
+    return ModelResult(
+        name,
+        run.info.run_id,
+        info.model_uri,
+        version,
+        promoted,
+        reason,
+        metrics,
+        warnings=warnings,
+    )
+
+
+def _metric_key(name: str) -> str:
+    """A feature name as an MLflow metric key (letters, digits, ``_-. /`` only)."""
+    return "".join(c if c.isalnum() or c in "_-. /" else "_" for c in name)
+
+
+def _log_checks(fitted: FittedTarget, matrix: pd.DataFrame) -> list[str]:
+    """The leakage guard's per-feature ROC AUCs and the positive rate per as-of date; returns
+    the warnings (also set as the run's ``label_warning`` tag)."""
+    aucs = {k: v for k, v in fitted.feature_aucs.items() if pd.notna(v)}
+    mlflow.log_dict(aucs, "guard/feature_aucs.json")
+    mlflow.log_metrics({f"feature_auc/{_metric_key(k)}": v for k, v in aucs.items()})
+    if aucs:
+        top = next(iter(aucs))
+        mlflow.log_metric("feature_auc_max", aucs[top])
+        mlflow.set_tag("feature_auc_max_feature", top)
+    rates = positive_rates(matrix, fitted.label)
+    mlflow.log_table(
+        rates.assign(as_of=rates["as_of"].dt.strftime("%Y-%m-%d")), "labels/positive_rate.json"
+    )
+    warning = rate_jump(rates, fitted.label)
+    if warning:
+        mlflow.set_tag("label_warning", warning)
+    return [warning] if warning else []
 
 
 def _run_params(fitted: FittedTarget, matrix: pd.DataFrame) -> dict[str, object]:
@@ -509,15 +628,28 @@ def _requirements() -> list[str]:
 
 
 def register(
-    client: MlflowClient, name: str, model_uri: str, fitted: FittedTarget
+    client: MlflowClient,
+    name: str,
+    model_uri: str,
+    fitted: FittedTarget,
+    gate: GateConfig = GateConfig(),
 ) -> tuple[bool, str, str | None]:
-    """Register the model; it takes ``@champion`` only if it beats the champion on this window.
+    """Register the model; it takes ``@champion`` only if it clears the floor and the leakage
+    guard (``training.guard``) and beats the champion on this window.
 
-    Otherwise it takes ``@challenger`` and the reason says why it was not promoted.
+    Below the floor or suspected of a leak it gets no alias; otherwise, when it loses to the
+    champion, ``@challenger``. The reason says why it was not promoted.
     """
     version = mlflow.register_model(model_uri, name).version
-    promoted, reason = champion_gate(client, name, fitted)
-    client.set_registered_model_alias(name, CHAMPION if promoted else CHALLENGER, version)
+    check = verdict(fitted.metrics, fitted.feature_aucs, gate)
+    mlflow.set_tags(
+        {"gate_passed": str(check.passed).lower(), "leak_suspected": str(check.leak_suspected)}
+    )
+    if check.passed:
+        promoted, reason = champion_gate(client, name, fitted)
+        client.set_registered_model_alias(name, CHAMPION if promoted else CHALLENGER, version)
+    else:
+        promoted, reason = False, f"not promoted: {check.sentence()}"
     client.update_model_version(name, version, description=reason)
     return promoted, reason, version
 
@@ -588,9 +720,112 @@ def _champion_score(
 def train_models(
     tables: Tables, config: TrainConfig = TrainConfig(), progress: Callable | None = None
 ) -> tuple[pd.DataFrame, list[ModelResult]]:
-    """The whole job on raw tables: build the matrix, then one run per target."""
-    matrix = build_training_matrix(tables, config, progress)
+    """The whole job on raw tables: build the matrix, then one run per target.
+
+    Raises ``TrainingImpossible`` (one paragraph with the numbers and the flags that help) when
+    the history is too short for the churn model; a renewal model that cannot be trained is
+    reported as not trained instead.
+    """
+    config, matrix = prepare_training(tables, config, progress)
     return matrix, train_from_matrix(matrix, config)
+
+
+def prepare_training(
+    tables: Tables, config: TrainConfig, progress: Callable | None = None
+) -> tuple[TrainConfig, pd.DataFrame]:
+    """The run's concrete config (``resolve_config``) and its training matrix.
+
+    Raises ``TrainingImpossible`` (one paragraph with the numbers and the flags that help) when
+    the history leaves no room to validate the churn model out of time.
+    """
+    if config.observed_until and tables.observed_until is None:
+        tables = dataclasses.replace(tables, observed_until=pd.Timestamp(config.observed_until))
+    config = resolve_config(tables, config)
+    matrix = build_training_matrix(tables, config, progress)
+    why = too_little_history(matrix, "churned", config)
+    if why is not None:
+        raise TrainingImpossible(history_error(tables, config, "churned", why))
+    return config, matrix
+
+
+def too_little_history(matrix: pd.DataFrame, label: str, config: TrainConfig) -> str | None:
+    """Why the labelled as-of dates leave no room for out-of-time validation, or None."""
+    if label not in matrix or matrix[label].notna().sum() == 0:
+        return f"no as-of date has a settled '{label}' label"
+    try:
+        validation_split(
+            matrix,
+            label,
+            config.gap_days(label),
+            config.validation_dates or LONG_VALIDATION_DATES,
+            config.folds,
+            config.booster.seed,
+        )
+    except ValueError as error:
+        if matrix.loc[matrix[label].notna(), "as_of"].nunique() > 1:
+            return str(error)
+    return None
+
+
+def untrainable(matrix: pd.DataFrame, label: str, config: TrainConfig) -> str | None:
+    """Why ``label`` cannot give a model worth judging (no outcomes of one class, too few rows,
+    no room for out-of-time validation), or None."""
+    if label not in matrix:
+        return f"the matrix has no '{label}' column"
+    known = matrix[matrix[label].notna()]
+    counts = known[label].astype(int).value_counts().reindex([0, 1], fill_value=0)
+    name = TARGETS.get(label, label)
+    if len(known) == 0:
+        return f"no row has a known '{label}' label"
+    if counts.min() == 0:
+        missing = "positive" if counts[1] == 0 else "negative"
+        return (
+            f"the {len(known):,} labelled rows have no {missing} '{label}' outcome, so there is "
+            f"nothing to tell apart"
+        )
+    if counts.min() < config.min_class_rows:
+        return (
+            f"only {counts[1]:,} positive and {counts[0]:,} negative labelled rows, under the "
+            f"{config.min_class_rows} of each class a {name} model needs to be judged"
+        )
+    try:
+        split = validation_split(
+            matrix,
+            label,
+            config.gap_days(label),
+            config.validation_dates or LONG_VALIDATION_DATES,
+            config.folds,
+            config.booster.seed,
+        )
+    except ValueError as error:
+        return str(error)
+    for side, rows in (("training", split.train), ("validation", split.validation)):
+        if rows[label].nunique() < 2:
+            return (
+                f"its {side} rows ({len(rows):,}, as-of dates {rows['as_of'].min().date()} to "
+                f"{rows['as_of'].max().date()}) hold outcomes of one class only"
+            )
+    return None
+
+
+def not_trained(label: str, reason: str, config: TrainConfig, nested: bool = False) -> ModelResult:
+    """An MLflow run that records why ``label`` got no model; the result says it in a sentence."""
+    name = TARGETS.get(label, label)
+    sentence = f"{name} model not trained: {reason}."
+    with mlflow.start_run(run_name=f"{name}-not-trained", nested=nested) as run:
+        mlflow.set_tags({"target": label, "model_name": name, "trained": "false"})
+        mlflow.set_tag("not_trained_reason", sentence)
+        mlflow.log_params(flat_params(config))
+    return ModelResult(name, run.info.run_id, None, None, False, sentence, {}, trained=False)
+
+
+def _train_or_explain(
+    matrix: pd.DataFrame, label: str, config: TrainConfig, client, nested: bool = False
+) -> ModelResult:
+    why = untrainable(matrix, label, config)
+    if why is not None:
+        return not_trained(label, why, config, nested)
+    return train_target(matrix, label, config, client, nested)
 
 
 def train_from_matrix(
@@ -599,18 +834,19 @@ def train_from_matrix(
     labels: list[str] | None = None,
     parent_run_id: str | None = None,
 ) -> list[ModelResult]:
-    """One MLflow run per label present in the matrix.
+    """One MLflow run per label in the matrix; a label that cannot be trained gets a run that
+    says why (``untrainable``) and no model.
 
     With ``parent_run_id`` (the project's run under ``mlflow run``) each is a nested run of it;
     the parent gets no params of ours, so they never collide with the entry point's.
     """
     client = MlflowClient()
-    targets = labels or [c for c in LABELS if c in matrix and matrix[c].notna().any()]
+    targets = labels or [c for c in LABELS if c in matrix]
     if parent_run_id is None:
         mlflow.set_experiment(config.experiment)
-        return [train_target(matrix, label, config, client) for label in targets]
+        return [_train_or_explain(matrix, label, config, client) for label in targets]
     with mlflow.start_run(run_id=parent_run_id):
-        return [train_target(matrix, label, config, client, nested=True) for label in targets]
+        return [_train_or_explain(matrix, label, config, client, nested=True) for label in targets]
 
 
 def save_matrix(matrix: pd.DataFrame, path: Path) -> None:
@@ -629,7 +865,7 @@ def summary(results: list[ModelResult]) -> str:
     return json.dumps(
         {
             r.target: {
-                "auc": round(r.metrics["val_roc_auc"], 4),
+                "auc": round(r.metrics["val_roc_auc"], 4) if r.trained else None,
                 "version": r.version,
                 "promoted": r.promoted,
             }

@@ -193,21 +193,35 @@ def oracle_support(tables, account, t):
 
 
 def oracle_contract(tables, account, t):
+    """Concurrent rows are one contract: MRR summed over the rows covering t, term from the main
+    (largest MRR) row, change against the MRR covering the moment before the latest change."""
     day = pd.Timedelta(days=1)
     terms = [
         (r.start_date, i, r.end_date, r.mrr)
         for i, r in enumerate(tables.subscriptions.itertuples())
         if r.account_id == account and r.start_date < t
     ]
-    terms.sort(key=lambda x: (x[0], x[1]))
-    current = [x for x in terms if pd.isna(x[2]) or x[2] >= t]
-    term_start = max(x[0] for x in current)
-    ends = [x[2] for x in current]
-    term_end = NAN if any(pd.isna(e) for e in ends) else max(ends)
-    mrr = terms[-1][3]
-    previous = terms[-2][3] if len(terms) > 1 else NAN
+
+    def covers(x, moment):
+        return x[0] < moment and (pd.isna(x[2]) or x[2] >= moment)
+
+    def total(rows):
+        values = [x[3] for x in rows if not pd.isna(x[3])]
+        return sum(values) if values else NAN
+
+    current = [x for x in terms if covers(x, t)]
+    far = pd.Timestamp("2200-01-01")
+    main = max(
+        current,
+        key=lambda x: (-np.inf if pd.isna(x[3]) else x[3], x[0], far if pd.isna(x[2]) else x[2]),
+    )
+    term_start, term_end = main[0], main[2]
+    mrr = total(current)
+    changes = [x[0] for x in terms] + [x[2] for x in terms if not pd.isna(x[2]) and x[2] < t]
+    latest = max(changes)
+    previous = total([x for x in terms if covers(x, latest)])
     return {
-        "tenure_days": (t - terms[0][0]) / day,
+        "tenure_days": (t - min(x[0] for x in terms)) / day,
         "mrr": mrr,
         "mrr_change_pct": ratio(mrr - previous, previous),
         "days_to_term_end": NAN if pd.isna(term_end) else (term_end - t) / day,

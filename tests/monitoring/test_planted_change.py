@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from features.matrix import build_features
+from features.usage_types import chosen_types
 from monitoring.drift import feature_drift
 from monitoring.verdict import MonitorConfig, verdict
 from serving.score import default_as_of
@@ -57,7 +58,9 @@ def champion():
 
 
 def _drift(tables, model) -> pd.DataFrame:
-    frame = build_features(tables, [default_as_of(tables)])
+    frame = build_features(
+        tables, [default_as_of(tables)], event_types=chosen_types(model.features)
+    )
     return feature_drift(frame, model)
 
 

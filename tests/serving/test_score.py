@@ -13,6 +13,7 @@ import shap
 
 from features.builders import FAMILIES
 from features.matrix import build_features
+from features.usage_types import chosen_types
 from health.cli import main
 from serving.model import MissingFeaturesError
 from serving.outputs import OutputWriter
@@ -41,7 +42,7 @@ def fitted(demo_tables):
     matrix = build_training_matrix(demo_tables, TrainConfig())
     churn = fit_target(matrix, "churned", TrainConfig()).model
     renewal = fit_target(matrix, "renewed", TrainConfig()).model
-    frame = build_features(demo_tables, [AS_OF])
+    frame = build_features(demo_tables, [AS_OF], event_types=chosen_types(churn.features))
     return LoadedModel(churn, "test:churn", "7"), LoadedModel(renewal, "test:renewal", "3"), frame
 
 
