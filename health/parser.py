@@ -77,6 +77,11 @@ def whole(value: str, minimum: int = 1) -> int:
     return int(number)
 
 
+def whole_or_adaptive(value: str) -> int | None:
+    """A positive whole number, or "" (as MLflow passes "not given"): adapt to the data."""
+    return None if value == "" else whole(value)
+
+
 def count(value: str) -> int:
     """A whole number >= 0."""
     return whole(value, minimum=0)
@@ -257,19 +262,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--every-days",
-        type=whole,
+        type=whole_or_adaptive,
         default=train_defaults.every_days,
         help="spacing of the as-of grid in days (default: 30, or 7 when the history is short)",
     )
     p.add_argument(
         "--warmup-days",
-        type=whole,
+        type=whole_or_adaptive,
         default=train_defaults.warmup_days,
         help="days of data before the first as-of date (default: 90, or 30 when short)",
     )
     p.add_argument(
         "--validation-dates",
-        type=whole,
+        type=whole_or_adaptive,
         default=train_defaults.validation_dates,
         help="latest as-of dates that validate (default: 3 monthly, or 4 weekly)",
     )

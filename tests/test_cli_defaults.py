@@ -30,7 +30,10 @@ def _defaults(command: str) -> dict[str, object]:
 def test_parser_defaults_are_the_config_dataclasses():
     train, score, backtest, demo = TrainConfig(), ScoreConfig(), BacktestConfig(), DemoConfig()
     assert _defaults("train")["horizon_days"] == train.labels.horizon_days == 90
-    assert _defaults("train")["every_days"] == train.every_days == 30
+    # None: adapted to the history (training.train.history_plan)
+    assert _defaults("train")["every_days"] is train.every_days is None
+    assert _defaults("train")["warmup_days"] is train.warmup_days is None
+    assert _defaults("train")["min_auc"] == train.gate.min_auc == 0.6
     assert _defaults("train")["experiment"] == train.experiment
     assert _defaults("train")["seed"] == train.booster.seed
     assert _defaults("features")["horizon_days"] == LabelConfig().horizon_days
