@@ -486,7 +486,7 @@ def score_job(
         raise ValueError(f"no account is active on {as_of.date()}: nothing to score")
     before = load_previous(previous if previous is not None else out_dir, as_of)
     return score_and_write(
-        frame, out_dir, as_of, churn, renewal, config, before, log_run, parent_run_id
+        frame, out_dir, as_of, churn, renewal, config, before, log_run, parent_run_id, notes
     )
 
 
@@ -521,11 +521,13 @@ def score_and_write(
     before: pd.DataFrame | None,
     log_run: bool,
     parent_run_id: str | None = None,
+    notes: list[str] | None = None,
 ) -> ScoreResult:
-    """Score, explain and write feature rows chunk by chunk, then commit and log the run."""
+    """Score, explain and write feature rows chunk by chunk, then commit and log the run;
+    ``notes`` (a model scored without, and why) go into the manifest."""
     check_features(frame, churn, renewal)
     manifest = run_manifest(as_of, churn, renewal, config, before)
-    manifest["notes"] = notes
+    manifest["notes"] = notes or []
     metadata = {"customer_health": json.dumps(manifest, default=str)}
     with OutputWriter(out_dir, metadata) as writer:
         summary = score_frames(
