@@ -19,7 +19,8 @@ from features.labels import (
     labels,
 )
 from features.matrix import build_features
-from features.timeline import OPEN_END, active_grid
+from features.subscriptions import OPEN_END
+from features.timeline import active_grid
 
 T = pd.Timestamp
 AS_OF = T("2024-01-01")
