@@ -180,5 +180,5 @@ def test_one_row_per_life_configured_trains_like_terms_and_scores(lives_dir, tmp
     from serving.score import score_job
 
     result = score_job(lives, tmp_path / "scores", log_run=False)
-    scores = pd.read_parquet(result.files["scores"])
+    scores = result.scores
     assert scores["churn_probability"].between(0, 1).all()
