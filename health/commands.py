@@ -317,7 +317,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     except ValueError as error:  # a table that cannot be read as features, no active account
         raise DataError(str(error)) from None
     summary = result.summary
-    for note in notes + result.manifest.get("notes", []):
+    for note in result.manifest.get("notes", []):
         console.print(f"[yellow]Note:[/yellow] {note}", markup=False)
     print_top_risk(console, result.top, args.top, summary.bands, summary.accounts)
     if result.manifest.get("previous_as_of"):
