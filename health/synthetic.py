@@ -5,7 +5,8 @@ and its explanations need a known answer to be checked against. So the generator
 process: every account has a latent health that drifts, and some accounts go through a decline
 episode with one cause (usage decay, support pain, champion loss, a price increase) that shows in
 the data *before* the contract ends. Most of those accounts churn at the term end, some recover.
-Noise everywhere (seasonality, bad weeks, random tickets, unexplained churn) keeps the problem from
+Customers answer NPS, CSAT (1-5) and customer-effort (CES, 1-7) surveys, which dip with the same
+causes. Noise everywhere (seasonality, bad weeks, random tickets, unexplained churn) keeps the problem from
 being trivially separable. ``ground_truth`` records the planted cause per account; features never
 read it.
 
@@ -118,6 +119,8 @@ P_BASE_CHURN_MONTHLY = 0.01  # unexplained churn per monthly renewal
 P_BAD_WEEK = 0.04
 SURVEY_EVERY_DAYS = 91
 SURVEY_RESPONSE = 0.4
+CSAT_RESPONSE = 0.3  # quarterly relationship CSAT (1-5), sent apart from the NPS survey
+CES_RESPONSE = 0.25  # a customer-effort survey (1-7) after a ticket
 CHUNK_ACCOUNTS = 2500
 
 _NAME_A = (
@@ -294,11 +297,12 @@ def generate_demo_data(
     for chunk, lo in enumerate(range(0, n_accounts, CHUNK_ACCOUNTS)):
         hi = min(lo + CHUNK_ACCOUNTS, n_accounts)
         crng = np.random.default_rng([seed, 1, chunk])
-        ev, tk, sv = _activity_chunk(crng, acc, lo, hi, user_offset, start_day, days)
+        vrng = np.random.default_rng([seed, 4, chunk])  # CSAT and CES surveys: their own stream
+        ev, tk, sv = _activity_chunk(crng, acc, lo, hi, user_offset, start_day, days, vrng)
         user_offset += int(acc["n_users"][lo:hi].sum())
         events.append(ev)
         tickets.append(tk)
-        surveys.append(sv)
+        surveys.extend(sv)
 
     tables = {
         "accounts": acc["accounts"],
@@ -719,7 +723,7 @@ def _accounts_and_terms(
 # daily activity: events, tickets, surveys for one chunk of accounts
 
 
-def _activity_chunk(rng, acc, lo, hi, user_offset, start_day, days):
+def _activity_chunk(rng, acc, lo, hi, user_offset, start_day, days, voice_rng):
     C = hi - lo
     sl = slice(lo, hi)
     d = np.arange(days)
@@ -868,8 +872,55 @@ def _activity_chunk(rng, acc, lo, hi, user_offset, start_day, days):
         + rng.normal(0.0, 1.3, sa.size)
     )
     score = np.clip(np.round(score), 0, 10).astype(np.int64)
-    surveys = _survey_rows(rng, sa + lo, sd, score, r_price[sa, sd] > 0)
-    return events, tickets, surveys
+    nps = _survey_rows(rng, sa + lo, sd, score, r_price[sa, sd] > 0)
+    # CSAT and CES from their own random stream, so every other table is as without them
+    latent = (zd, r_support, r_price, r_usage)
+    csat = _csat_rows(voice_rng, acc, sl, lo, days, latent)
+    ces = _ces_rows(voice_rng, ta, td, lo, days, latent, acc["sub_end"][sl])
+    return events, tickets, [nps, csat, ces]
+
+
+def _csat_rows(rng, acc, sl, lo, days, latent) -> dict[str, np.ndarray]:
+    """Quarterly relationship CSAT (1-5), ~30% answer, lower during support pain or a price rise."""
+    zd, r_support, r_price, r_usage = latent
+    C = zd.shape[0]
+    n_s = days // SURVEY_EVERY_DAYS + 1
+    send = rng.integers(0, SURVEY_EVERY_DAYS, C)[:, None] + SURVEY_EVERY_DAYS * np.arange(n_s)
+    resp = send + rng.integers(0, 5, send.shape)
+    ok = (rng.random(send.shape) < CSAT_RESPONSE) & (resp < days)
+    ok &= (resp >= acc["sub_start"][sl, None]) & (resp < acc["sub_end"][sl, None])
+    sa, sk = np.nonzero(ok)
+    sd = resp[sa, sk]
+    score = (
+        rng.normal(4.1, 0.4, C)[sa]
+        + 0.35 * zd[sa, sd]
+        - 2.2 * r_support[sa, sd]
+        - 1.2 * r_price[sa, sd]
+        - 1.0 * r_usage[sa, sd]
+        + rng.normal(0.0, 0.7, sa.size)
+    )
+    return _voice_rows(rng, sa + lo, sd, np.clip(np.round(score), 1, 5), "csat")
+
+
+def _ces_rows(rng, ta, td, lo, days, latent, sub_end) -> dict[str, np.ndarray]:
+    """Customer effort (1-7, higher = easier) a few days after ~25% of tickets, while subscribed."""
+    zd, r_support, _, _ = latent
+    sd = td + rng.integers(1, 6, ta.size)
+    ok = (rng.random(ta.size) < CES_RESPONSE) & (sd < days) & (sd < sub_end[ta])
+    sa, sd = ta[ok], sd[ok]
+    score = 5.6 + 0.3 * zd[sa, sd] - 3.2 * r_support[sa, sd] + rng.normal(0.0, 1.0, sa.size)
+    return _voice_rows(rng, sa + lo, sd, np.clip(np.round(score), 1, 7), "ces")
+
+
+def _voice_rows(rng, acct, day, score, kind: str) -> dict[str, np.ndarray]:
+    sec = day * 86_400 + rng.uniform(7, 21, acct.size) * 3600
+    return {
+        "acct": acct,
+        "sec": sec,
+        "score": score.astype(np.int64),
+        "comment": np.full(acct.size, None, dtype=object),
+        "kind": np.full(acct.size, kind, dtype=object),
+    }
 
 
 def _pick(rng, options, n) -> np.ndarray:
@@ -941,7 +992,8 @@ def _survey_rows(rng, acct, day, score, price_episode) -> dict[str, np.ndarray]:
     comment[pro] = _pick(rng, _COMMENTS_POSITIVE, int(pro.sum()))
     comment[rng.random(n) < 0.35] = None
     sec = day * 86_400 + rng.uniform(7, 21, n) * 3600
-    return {"acct": acct, "sec": sec, "score": score, "comment": comment}
+    kind = np.full(n, "nps", dtype=object)
+    return {"acct": acct, "sec": sec, "score": score, "comment": comment, "kind": kind}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1013,7 +1065,7 @@ def _surveys_frame(parts: list[dict], ids, start_day) -> pd.DataFrame:
             "account_id": ids[acct[order]],
             "responded_at": _to_time(start_day, 0, sec[order]),
             "score": _cat(parts, "score")[order],
-            "kind": np.full(acct.size, "nps", dtype=object),
+            "kind": _cat(parts, "kind")[order],
             "comment": _cat(parts, "comment")[order],
         }
     )

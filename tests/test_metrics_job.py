@@ -30,6 +30,12 @@ def test_metrics_command_writes_tables_report_and_run(tmp_path, tracking, demo_t
     whole = revenue[revenue["segment"] == "all"].set_index("period")
     parts = revenue[revenue["segment"] != "all"].groupby("period")["end_mrr"].sum()
     np.testing.assert_allclose(parts, whole["end_mrr"])
+    # the demo answers NPS, CSAT and CES surveys and rates tickets: every voice metric has data
+    voice = pd.read_parquet(out / "voice.parquet")
+    voice = voice[voice["segment"] == "all"]
+    assert set(voice["metric"]) == {"nps", "csat", "csat_survey", "csat_ticket", "ces"}
+    assert (voice["responses"] > 0).all()
+    assert voice["value"].notna().all()
     report = (out / "report.html").read_text()
     assert report.count("data:image/png;base64,") >= 5
     manifest = json.loads((out / "portfolio.json").read_text())

@@ -263,3 +263,20 @@ def test_long_lead_usage_decay_shows_half_a_year_before_the_churn(big):
     both = b.index.intersection(d.index)
     assert len(both) >= 5
     assert d[both].sum() < 0.6 * b[both].sum()
+
+
+def test_csat_and_ces_surveys_on_their_scales_and_hurt_by_support_pain(tables, big):
+    surveys = tables["surveys"]
+    assert set(surveys["kind"]) == {"nps", "csat", "ces"}
+    assert surveys.loc[surveys["kind"] == "csat", "score"].between(1, 5).all()
+    assert surveys.loc[surveys["kind"] == "ces", "score"].between(1, 7).all()
+    ces = big["surveys"][big["surveys"]["kind"] == "ces"]
+    gt = big["ground_truth"].set_index("account_id")
+    last_90 = ces.join(gt, on="account_id")
+    pain = last_90[
+        (last_90["cause"] == "support_pain")
+        & (last_90["responded_at"] >= last_90["churn_date"] - pd.Timedelta(days=90))
+    ]
+    calm = last_90[last_90["cause"] == "none"]
+    assert len(pain) >= 20
+    assert pain["score"].mean() < calm["score"].mean() - 1.0
