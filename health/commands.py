@@ -250,9 +250,21 @@ def cmd_score(args: argparse.Namespace) -> int:
     model_uri(churn_uri, "--model")
     if renewal_uri:
         model_uri(renewal_uri, "--renewal-model")
-    for uri in (churn_uri, renewal_uri):  # before anything touches the store
-        if uri:
-            require_registered(resolve_uri(args.tracking_uri), uri)
+    store = resolve_uri(args.tracking_uri)
+    require_registered(store, churn_uri)  # before anything touches the store
+    if renewal_uri and renewal_uri != CHAMPION_URIS["renewal"]:
+        require_registered(store, renewal_uri)
+    elif renewal_uri:
+        try:  # the default renewal champion is optional: a young product may have none
+            require_registered(store, renewal_uri)
+        except DataError:
+            renewal_uri = None
+            console.print(
+                f"note: no {CHAMPION_URIS['renewal']} in the store, so scores carry no renewal "
+                "probability (train one with 'health train DATA' once terms have ended)",
+                markup=False,
+                soft_wrap=True,
+            )
     tables = None
     if not args.table and args.engine != "spark":
         tables = load(args.data)  # only once every argument is known to be good

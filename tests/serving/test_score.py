@@ -269,3 +269,22 @@ def test_cli_names_missing_features_and_exits_non_zero(
     with pytest.raises(MissingFeaturesError) as error:
         churn.model.prepare(pd.DataFrame({"account_id": ["a"]}))
     assert "tickets_30d" in error.value.missing
+
+
+def test_cli_scores_without_a_renewal_champion_and_says_so(
+    fitted, demo_tables_dir, tracking, tmp_path, capsys
+):
+    """A young product may have no renewal model: the default renewal champion is optional."""
+    churn, _, _ = fitted
+    _register(churn.model, "churn")
+    out = tmp_path / "scores"
+    args = ["score", str(demo_tables_dir), "--as-of", str(AS_OF.date()), "--out", str(out)]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    printed = " ".join((captured.out + captured.err).split())
+    assert "no models:/renewal@champion in the store" in printed
+    scores = pd.read_parquet(out / "scores.parquet")
+    assert len(scores) > 0 and scores["churn_probability"].notna().all()
+    assert "renewal_probability" not in scores or scores["renewal_probability"].isna().all()
+    explicit = [*args, "--renewal-model", "models:/renewal/1"]
+    assert main(explicit) == 1  # named explicitly, a missing model is an error
