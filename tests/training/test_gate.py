@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
+from training.guard import GateConfig
 from training.train import champion_gate, fit_target, log_target
 
 pytestmark = pytest.mark.slow
@@ -46,6 +47,15 @@ def gate(fitted, **metrics):
     with mlflow.start_run() as run:
         promoted, reason = champion_gate(MlflowClient(), "churn", fitted)
     return promoted, reason, MlflowClient().get_run(run.info.run_id).data.metrics
+
+
+@pytest.fixture
+def fast_config(fast_config):
+    """The comparison with the champion, alone: one binary feature makes every AUC exact (1.0,
+    tied with the baseline), which the floor and the leakage guard (tests/training/test_guard.py)
+    would keep out of champion."""
+    gate = GateConfig(beat_baseline=False, data_is_easy=True)
+    return dataclasses.replace(fast_config, gate=gate)
 
 
 @pytest.fixture
