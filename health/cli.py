@@ -42,7 +42,9 @@ def run(argv: Sequence[str] | None, started: float) -> int:
         return 0
     args.started = started
     # Under ``mlflow run`` the project's run is the parent of ours; the jobs take it explicitly.
-    args.parent_run_id = os.environ.get("MLFLOW_RUN_ID") or None
+    # It leaves the environment here, or MLflow's start_run() with no run id would resume it
+    # (a nested run would then be the parent itself, and its params would clash).
+    args.parent_run_id = os.environ.pop("MLFLOW_RUN_ID", None) or None
     with library_output(args.verbose, mlflow=args.mlflow), signals_interrupt():
         try:
             return int(args.func(args) or 0)

@@ -7,7 +7,6 @@ take everything explicitly.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 
@@ -200,9 +199,6 @@ def _train(console, args, config, matrix, tables, labels):
                 raise DataError(str(error)) from None
             step.done = f"Built {len(matrix):,} training rows"
     with steps.step(f"Training on {len(matrix):,} rows (LightGBM, baseline, MLflow)") as step:
-        # mlflow.start_run() resumes $MLFLOW_RUN_ID when given no run id, so each model's nested
-        # run would land on the project's run (and clash with its params); the job has the id.
-        os.environ.pop("MLFLOW_RUN_ID", None)
         results = train_from_matrix(matrix, config, labels=labels, parent_run_id=args.parent_run_id)
         step.done = "Trained and registered " + " and ".join(r.target for r in results)
     return results

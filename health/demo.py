@@ -44,7 +44,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     console = make_console()
     out = Path(args.out)
     foreign = os.environ.get(ENV)  # read first: MLflow sets it to the URI it is pointed at
-    os.environ.pop("MLFLOW_RUN_ID", None)  # a project run of another store is not the demo's
     uri = configure_tracking(args.tracking_uri or sqlite_uri(out))
     if foreign and foreign != uri:
         console.print(f"${ENV} ({foreign}) is left untouched: the demo uses {uri}.", soft_wrap=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -70,7 +69,8 @@ def log_run(metrics: PortfolioMetrics, files: dict[str, Path]) -> str:
     """One MLflow run: the config as params, the headline figures as metrics, the files."""
     import mlflow
 
-    with mlflow.start_run(run_name="portfolio-metrics") as run:
+    nested = mlflow.active_run() is not None  # under ``mlflow run``, the project's run holds it
+    with mlflow.start_run(run_name="portfolio-metrics", nested=nested) as run:
         mlflow.set_tag("job", "metrics")
         mlflow.log_params({k: str(v) for k, v in asdict(metrics.config).items()})
         mlflow.log_metrics({k: float(v) for k, v in metrics.headline.items() if not pd.isna(v)})
@@ -99,7 +99,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
     from features.loading import load_tables
     from features.validation import ContractError
-    from health.tracking import configure_tracking, resolve_uri, use_experiment
+    from health.tracking import configure_tracking, project_run, resolve_uri, use_experiment
     from portfolio.bands import ScoresError
     from portfolio.compute import NoPeriodsError
     from portfolio.segments import SegmentError
@@ -123,10 +123,10 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         console.print(f"[red]{error}[/red]", markup=False)
         return 1
     uri = configure_tracking(resolve_uri(args.tracking_uri))
-    if "MLFLOW_RUN_ID" not in os.environ:  # under ``mlflow run`` the project's run is used
+    if args.parent_run_id is None:  # under ``mlflow run`` the project's run holds ours
         use_experiment(args.experiment)
     try:
-        with console.status("Computing portfolio metrics..."):
+        with console.status("Computing portfolio metrics..."), project_run(args.parent_run_id):
             result = metrics_job(tables, Path(args.out), config, scores)
     except SegmentError as error:
         console.print(f"[red]{error}[/red]", markup=False)

@@ -7,7 +7,6 @@ retrain (or ``force``), the training runs of both models, each gated into the re
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,10 +42,11 @@ def retrain_job(
     monitor_config: MonitorConfig = MonitorConfig(),
     train_config=None,
     force: bool = False,
+    parent_run_id: str | None = None,
 ) -> RetrainResult:
     """Monitor, then train and gate both models only if the verdict is retrain or ``force``.
 
-    One parent run (the ``mlflow run`` project's run when there is one) says whether it trained
+    One parent run (``parent_run_id``, the ``mlflow run`` project's run, when given) says whether it trained
     and why; the monitoring run and each model's run are nested under it.
     """
     from mlflow.tracking import MlflowClient
@@ -54,12 +54,9 @@ def retrain_job(
     from training.train import TrainConfig, build_training_matrix, train_target
 
     train_config = train_config or TrainConfig()
-    # Under ``mlflow run`` MLflow takes the project's run from the environment (and clears it
-    # there, so the nested runs below are children, not the same run resumed).
-    under_project = "MLFLOW_RUN_ID" in os.environ
     start = (
-        mlflow.start_run()
-        if under_project
+        mlflow.start_run(run_id=parent_run_id)
+        if parent_run_id
         else mlflow.start_run(run_name=f"retrain-{pd.Timestamp.now(tz='UTC'):%Y%m%d-%H%M%S}")
     )
     with start as run:
@@ -175,11 +172,11 @@ def print_monitor(console, result: MonitorResult) -> None:
 def cmd_monitor(args: argparse.Namespace) -> int:
     from health.commands import load
     from health.console import make_console
-    from health.tracking import configure_tracking, resolve_uri, use_experiment
+    from health.tracking import configure_tracking, project_run, resolve_uri, use_experiment
 
     console = make_console()
     configure_tracking(resolve_uri(args.tracking_uri))
-    if "MLFLOW_RUN_ID" not in os.environ:
+    if args.parent_run_id is None:  # under ``mlflow run`` the project's run holds ours
         use_experiment(args.experiment)
     dirs = scoring_dirs(args.scores)
     if not dirs:
@@ -189,7 +186,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     renewal = None if args.no_renewal else args.renewal_model or CHAMPION_URIS["renewal"]
     started = time.perf_counter()
     try:
-        with console.status("Monitoring..."):
+        with console.status("Monitoring..."), project_run(args.parent_run_id):
             result = monitor_job(
                 tables,
                 dirs,
@@ -223,7 +220,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
 
     console = make_console()
     configure_tracking(resolve_uri(args.tracking_uri))
-    if "MLFLOW_RUN_ID" not in os.environ:
+    if args.parent_run_id is None:  # under ``mlflow run`` the project's run holds ours
         use_experiment(args.experiment)
     tables = load(args.data)
     config = TrainConfig(
@@ -236,7 +233,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         with console.status("Monitoring, then retraining if the verdict says so..."):
             result = retrain_job(
                 tables, scoring_dirs(args.scores), Path(args.out), monitor_config(args), config,
-                force=args.force,
+                force=args.force, parent_run_id=args.parent_run_id,
             )  # fmt: skip
     except ScoringError as error:
         console.print(f"[red]Not a scoring output:[/red] {error}", markup=False)

@@ -62,6 +62,18 @@ def use_experiment(name: str) -> str:
 
 
 @contextlib.contextmanager
+def project_run(parent_run_id: str | None) -> Iterator[None]:
+    """Under ``mlflow run``, hold the project's run open so the job's run nests under it."""
+    if not parent_run_id:
+        yield
+        return
+    import mlflow
+
+    with mlflow.start_run(run_id=parent_run_id):
+        yield
+
+
+@contextlib.contextmanager
 def store_lock(uri: str, waiting: Callable[[], None] | None = None) -> Iterator[None]:
     """Hold a SQLite store for one job at a time (``<store>.lock``, released however it ends).
 

@@ -331,12 +331,7 @@ def log_monitor_run(report: MonitorReport, files: dict[str, Path], scorings: lis
     """One MLflow run: thresholds as params, figures as metrics, the verdict and model versions as
     tags, every output as an artifact. Nested under an active run (a retraining's parent)."""
     as_of = str(report.as_of.date())
-    parent = os.environ.get("MLFLOW_RUN_ID") if mlflow.active_run() is None else None
     with contextlib.ExitStack() as stack:
-        if parent:  # under ``mlflow run`` the project's run holds ours (its params are its own);
-            # started without run_id, MLflow takes it from the environment and clears it there,
-            # so the nested start_run below makes a child instead of resuming it again
-            stack.enter_context(mlflow.start_run())
         run = stack.enter_context(
             mlflow.start_run(run_name=f"monitor-{as_of}", nested=mlflow.active_run() is not None)
         )
