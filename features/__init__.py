@@ -1,0 +1,21 @@
+"""Raw tables -> one feature matrix, the same for training and scoring. Imports none of ours.
+
+In pipeline order:
+
+- ``contract``: the input tables, their columns and kinds (``TABLES``, ``Tables``).
+- ``loading``: read a data directory or a config file, validate, coerce (``load_tables``).
+- ``validation``: every contract problem at once, naming table, column and rows.
+- ``subscriptions``: when each subscription date is known; billing periods.
+- ``flags``: which words mean yes and no in a text column.
+- ``coverage``: each table's first and last date; a warning when they end apart.
+- ``timeline``: when the data ends, the as-of grid, who is active at a date.
+- ``labels``: coverage spells, the churn and renewal labels, churn dates.
+- ``pointintime``: the as-of cut: rows strictly before the date (``visible_tables``).
+- ``usage_types``: per-event-type columns, chosen at training time.
+- ``events``: usage and adoption from the events table, for all as-of dates in one pass.
+- ``sentiment``: offline text sentiment in [-1, 1].
+- ``builders``: one function per feature family, in order (``BUILDERS``).
+- ``matrix``: builders x as-of grid -> the feature matrix with its labels.
+- ``table``: a ready feature table (already one row per account) as feature rows.
+- ``spark``: the same matrix on Apache Spark, partitioned by account.
+"""

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import pandas as pd
-
-if TYPE_CHECKING:
-    from features.loading import EventFiles
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,21 @@ TABLES: dict[str, TableSpec] = {
     ),
 }
 
-OPTIONAL_TABLES = tuple(name for name, spec in TABLES.items() if not spec.mandatory)
+
+class EventBatches(Protocol):
+    """An events table left on disk, read in contract-typed batches (``features.loading.EventFiles``).
+
+    Declared here so the contract names what ``Tables.events`` may be without importing the
+    loader that implements it.
+    """
+
+    columns: tuple[str, ...]
+
+    def __contains__(self, column: object) -> bool: ...
+
+    def batches(self) -> Iterator[pd.DataFrame]: ...
+
+    def time_range(self) -> tuple[pd.Timestamp, pd.Timestamp]: ...
 
 
 @dataclass(frozen=True)
@@ -80,12 +92,12 @@ class Tables:
     """Validated input tables with contract column names; absent optional tables are None.
 
     Dates are naive UTC ``datetime64``; ``account_id`` is a string. ``events`` may instead be
-    ``features.loading.EventFiles`` (Parquet left on disk, for tables larger than memory).
+    ``EventBatches`` (Parquet left on disk, for tables larger than memory).
     """
 
     accounts: pd.DataFrame
     subscriptions: pd.DataFrame
-    events: pd.DataFrame | EventFiles | None = None  # EventFiles: left on disk, read in batches
+    events: pd.DataFrame | EventBatches | None = None
     tickets: pd.DataFrame | None = None
     surveys: pd.DataFrame | None = None
     observed_until: pd.Timestamp | None = None  # configured; None: ``timeline.observed_until``

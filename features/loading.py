@@ -92,8 +92,8 @@ from features.timeline import observation_end
 from features.validation import (
     ContractError,
     Problem,
-    _check,
     as_id,
+    check_tables,
     parse_dates,
     parse_numbers,
 )
@@ -464,7 +464,7 @@ def tables_from_frames(raw: dict[str, pd.DataFrame]) -> Tables:
 
     Raises ``ContractError`` listing every problem.
     """
-    problems, parsed = _check(raw)
+    problems, parsed = check_tables(raw)
     _fail(problems)
     return _coerce(raw, parsed)
 
@@ -561,7 +561,7 @@ def load_tables(
         if len(found) == 1 and not (path / "events.csv").exists():
             files = EventFiles(found[0])
     raw = read_raw_tables(source, skip=("events",) if files else ())
-    problems, parsed = _check(raw)
+    problems, parsed = check_tables(raw)
     if files is not None:
         problems += files.problems(raw.get("accounts"))
     _fail(problems)
@@ -625,7 +625,7 @@ class EventFiles:
         found: dict[tuple[str | None, str], list] = {}
         base = {} if accounts is None else {"accounts": accounts}
         for frame in self.raw_batches():
-            problems, _ = _check({**base, "events": frame})
+            problems, _ = check_tables({**base, "events": frame})
             for problem in problems:
                 if problem.table != "events":
                     continue

@@ -148,7 +148,7 @@ def _example(
     return rows
 
 
-def _check(
+def check_tables(
     raw: dict[str, pd.DataFrame],
 ) -> tuple[list[Problem], dict[tuple[str, str], pd.Series]]:
     """Every problem, plus the parsed date columns (reused by loading to avoid parsing twice)."""
@@ -340,7 +340,7 @@ def _check(
 
 def validate_tables(raw: dict[str, pd.DataFrame]) -> list[Problem]:
     """Every contract problem in the raw tables (empty list = valid). Unknown tables are ignored."""
-    return _check(raw)[0]
+    return check_tables(raw)[0]
 
 
 def format_report(problems: list[Problem]) -> str:

@@ -27,6 +27,7 @@ from features.timeline import observed_until
 from features.usage_types import chosen_types
 from serving.bands import BANDS, BandConfig, band
 from serving.score import LoadedModel, ScoreConfig, score_features
+from training.backtest_report import Summary, backtest_html
 from training.train import TrainConfig, build_training_matrix, fit_target
 
 
@@ -240,17 +241,6 @@ def summary_metrics(
     return metrics
 
 
-@dataclass
-class Summary:
-    """Everything the report shows; ``metrics`` is what MLflow records."""
-
-    by_band: pd.DataFrame
-    by_date: pd.DataFrame
-    by_score: pd.DataFrame
-    warnings: pd.DataFrame
-    metrics: dict[str, float]
-
-
 def summarise(backtest: Backtest) -> Summary:
     rows = backtest.rows
     by_band = band_summary(rows)
@@ -280,12 +270,13 @@ def run_backtest(
 
     With ``parent_run_id`` (the project's run under ``mlflow run``) the run is nested in it.
     """
-    from training.report import backtest_html
-
     backtest = replay(tables, config, progress)
     summary = summarise(backtest)
     out = Path(out)
-    _write_text(out, backtest_html(backtest, summary))
+    _write_text(
+        out,
+        backtest_html(summary, config.train.labels, config.score, backtest.skipped),
+    )
     run_id = None
     if log_run:
         run_id = log_backtest(backtest, summary, out, parent_run_id)

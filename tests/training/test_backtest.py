@@ -13,7 +13,7 @@ from mlflow.tracking import MlflowClient
 
 from serving.score import ScoreConfig
 from training import backtest as bt
-from training import report
+from training import backtest_report, report
 from training.train import TrainConfig
 
 D1, D2, D3 = (pd.Timestamp(d) for d in ("2025-01-01", "2025-03-02", "2025-05-01"))
@@ -133,7 +133,7 @@ def test_backtest_report_matches_its_mlflow_run(tmp_path, tracking, demo_tables)
         assert f"{logged[f'accounts_{band}']:.0f}</td>" in html
 
     # The figures are drawn from the logged numbers: bar heights equal the run's metrics.
-    figure = report.band_outcomes_figure(summary.by_band, logged["base_churn_rate"])
+    figure = backtest_report.band_outcomes_figure(summary.by_band, logged["base_churn_rate"])
     counts, churn, _ = figure.axes
     assert [p.get_height() for p in counts.patches] == [logged[f"accounts_{b}"] for b in bt.BANDS]
     expected = [np.nan_to_num(logged[f"churn_rate_{b}"]) for b in bt.BANDS]
