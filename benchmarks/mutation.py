@@ -170,6 +170,17 @@ EQUIVALENT: dict[str, str] = {
     "serving.outputs.xǁOutputWriterǁ__init____mutmut_5": (
         "staging '' for None before __enter__: __exit__ only runs after __enter__ set it"
     ),
+    "training.split.x_early_stopping_split__mutmut_7": (
+        "len(dates) >= 1 for > 1: with one date the time branch's inner rows (before the only "
+        "date less the gap) are empty, so it falls through to the grouped split as before"
+    ),
+    "training.split.x_early_stopping_split__mutmut_45": (
+        "bincount without minlength=2: it differs only when every label is 0, and then the "
+        "grouped split has one class on each side and the both-classes check returns None"
+    ),
+    "training.split.x_early_stopping_split__mutmut_53": (
+        "StratifiedGroupKFold's n_splits left out: its default is 5, the value given"
+    ),
     "training.train.x_save_matrix__mutmut_8": "the temporary's suffix: only its name changes",
     "training.train.x_save_matrix__mutmut_12": (
         "delete=True on the placeholder temporary: closing deletes it, and to_parquet writes "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -115,3 +116,131 @@ def test_the_history_errors_name_what_is_needed(planted):
         "no as-of date is more than 30 days before the validation period starting 2024-01-31: "
         "the data covers too little history for 'churned'"
     )
+
+
+def labelled(churned: list[float], dates: list[str] | None = None, accounts=None) -> pd.DataFrame:
+    """A matrix of given labels: one row each, as-of dates and account ids as given (or one date
+    and one account per row)."""
+    n = len(churned)
+    return pd.DataFrame(
+        {
+            "account_id": accounts if accounts is not None else [f"A{i:03d}" for i in range(n)],
+            "as_of": pd.to_datetime(dates if dates is not None else ["2024-01-01"] * n),
+            "churned": churned,
+        }
+    )
+
+
+def test_early_stopping_holds_out_the_latest_fifth_of_the_dates(planted):
+    # Ten dates: 10 // 5 = 2 hold out (not 1); inner dates keep the 30-day gap before the first.
+    train = planted(accounts=30, dates=10, every_days=30)
+    dates = sorted(pd.Timestamp(d) for d in train["as_of"].unique())
+    inner, stop = early_stopping_split(train, "churned", gap_days=30)
+    assert sorted(set(stop["as_of"])) == dates[8:]
+    assert sorted(set(inner["as_of"])) == dates[:7]  # dates[7] is exactly 30 days before dates[8]
+    assert len(stop) == 60 and len(inner) == 210
+    # Two dates 30 days apart, no gap: the later one stops, the earlier one trains.
+    two = planted(accounts=30, dates=2, every_days=30)
+    inner, stop = early_stopping_split(two, "churned", gap_days=0)
+    assert set(inner["as_of"]) == {dates[0]} and set(stop["as_of"]) == {dates[1]}
+    # Six dates: 6 // 5 = 1 date holds out.
+    six = planted(accounts=30, dates=6, every_days=30)
+    inner, stop = early_stopping_split(six, "churned", gap_days=0)
+    assert set(stop["as_of"]) == {dates[5]} and set(inner["as_of"]) == set(dates[:5])
+
+
+def test_early_stopping_falls_back_to_an_80_20_split_grouped_by_account(planted):
+    # One as-of date: no time to hold out, so one fold of five (about 100 of 500 rows) stops.
+    train = planted(accounts=500, dates=1)
+    inner, stop = early_stopping_split(train, "churned", gap_days=104)
+    assert 90 <= len(stop) <= 110 and len(inner) + len(stop) == 500
+    assert set(inner["account_id"]).isdisjoint(stop["account_id"])
+    assert abs(stop["churned"].mean() - train["churned"].mean()) < 0.03  # stratified
+    assert list(stop.columns) == list(train.columns)
+    # Seeded: the default seed is 0, the same seed gives the same rows, another seed others.
+    again, _ = early_stopping_split(train, "churned", gap_days=104, seed=0)
+    other, _ = early_stopping_split(train, "churned", gap_days=104, seed=1)
+    assert inner.index.equals(again.index) and not inner.index.equals(other.index)
+
+
+def test_early_stopping_falls_back_when_the_latest_dates_lack_a_class():
+    # Six dates of 20 accounts; the last date (the one that would stop) has no churn at all.
+    # Accounts repeat across dates, so the fallback must keep each account on one side.
+    dates = pd.date_range("2024-01-01", periods=6, freq="30D")
+    churned = [float(i % 4 == 0) for i in range(100)] + [0.0] * 20
+    frame = labelled(
+        churned,
+        dates=list(np.repeat(dates, 20)),
+        accounts=[f"A{i:02d}" for i in range(20)] * 6,
+    )
+    inner, stop = early_stopping_split(frame, "churned", gap_days=0)
+    assert set(stop["as_of"]) != {dates[-1]}  # not the time split
+    assert set(inner["account_id"]).isdisjoint(stop["account_id"])
+    assert len(stop) == 24 and len(inner) == 96  # 4 of 20 accounts, all six dates each
+    # The same when the earlier dates lack a class and the last has both.
+    churned = [0.0] * 100 + [float(i % 4 == 0) for i in range(20)]
+    frame["churned"] = churned
+    result = early_stopping_split(frame, "churned", gap_days=0)
+    # 5 churns in all, at the last date: each fold gets one, so a split exists, grouped.
+    assert result is not None
+    inner, stop = result
+    assert set(stop["as_of"]) != {dates[-1]}
+    assert inner["churned"].sum() == 4 and stop["churned"].sum() == 1
+
+
+def test_early_stopping_needs_five_rows_of_each_class_and_both_classes_on_each_side():
+    # Exactly five churns among 50 accounts: one per fold, so both sides have both classes.
+    five = labelled([1.0] * 5 + [0.0] * 45)
+    inner, stop = early_stopping_split(five, "churned", gap_days=0)
+    assert (inner["churned"].sum(), stop["churned"].sum()) == (4, 1)
+    assert (len(inner), len(stop)) == (40, 10)
+    # Four churns: fewer than five of a class, no split.
+    assert early_stopping_split(labelled([1.0] * 4 + [0.0] * 46), "churned", gap_days=0) is None
+    # Five churns all of one account: the account sits in one fold, so one side has no churn.
+    accounts = ["A000"] * 5 + [f"A{i:03d}" for i in range(1, 46)]
+    grouped = labelled([1.0] * 5 + [0.0] * 45, accounts=accounts)
+    assert early_stopping_split(grouped, "churned", gap_days=0) is None
+
+
+def test_kfold_defaults_and_what_the_split_records(planted):
+    matrix = planted(accounts=400, dates=1)
+    split = kfold_split(matrix, "churned")  # the defaults: five folds, seed 0
+    assert sorted(set(split.folds)) == [0, 1, 2, 3, 4] and split.folds.dtype.kind == "i"
+    assert np.array_equal(split.folds, kfold_split(matrix, "churned", 5, seed=0).folds)
+    assert not np.array_equal(split.folds, kfold_split(matrix, "churned", 5, seed=1).folds)
+    assert split.train.equals(matrix) and split.validation.equals(matrix)  # index 0.., no column
+    assert split.train_dates == [pd.Timestamp("2024-01-01")] == split.validation_dates
+    assert split.gap_days == 0
+    three = kfold_split(matrix, "churned", folds=3)
+    assert sorted(set(three.folds)) == [0, 1, 2] and three.scheme == "stratified-3-fold"
+    # validation_split passes its seed on (default 0).
+    assert np.array_equal(validation_split(matrix, "churned", 104).folds, split.folds)
+    seeded = validation_split(matrix, "churned", 104, seed=1).folds
+    assert np.array_equal(seeded, kfold_split(matrix, "churned", 5, seed=1).folds)
+    # Rows of an unknown label are left out and the rest renumbered from 0.
+    gappy = matrix.copy()
+    gappy.loc[:9, "churned"] = float("nan")
+    split = kfold_split(gappy, "churned")
+    assert len(split.train) == 390 and list(split.train.index) == list(range(390))
+    assert list(split.train.columns) == list(matrix.columns)
+
+
+def test_kfold_needs_as_many_rows_of_each_class_as_folds():
+    # Exactly five churns for five folds: one in each.
+    split = kfold_split(labelled([1.0] * 5 + [0.0] * 45), "churned", folds=5)
+    assert sorted(split.folds[:5]) == [0, 1, 2, 3, 4]
+    with pytest.raises(ValueError) as error:
+        kfold_split(labelled([1.0] * 4 + [0.0] * 46), "churned", folds=5)
+    assert str(error.value) == (
+        "stratified 5-fold validation needs at least 5 rows of each class of 'churned', "
+        "found [46, 4]"
+    )
+    with pytest.raises(ValueError) as error:
+        kfold_split(labelled([0.0] * 40), "churned", folds=5)
+    assert str(error.value).endswith("found [40, 0]")
+
+
+def test_out_of_time_validates_on_the_last_three_dates_by_default(planted):
+    matrix = planted(accounts=10, dates=8, every_days=30)
+    dates = sorted(pd.Timestamp(d) for d in matrix["as_of"].unique())
+    assert out_of_time_split(matrix, "churned", gap_days=0).validation_dates == dates[5:]
