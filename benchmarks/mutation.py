@@ -67,6 +67,11 @@ RULE_TESTS: dict[str, list[str]] = {
         "tests/training/test_calibration.py::test_isotonic_only",
         "tests/training/test_calibration.py::test_identity",
         "tests/training/test_calibration.py::test_calibrators_map",
+        "tests/training/test_calibration.py::test_platt_fit_by_hand",
+        "tests/training/test_calibration.py::test_platt_chosen_over_isotonic",
+        "tests/training/test_calibration.py::test_cross_fitting_is_seeded",
+        "tests/training/test_calibration.py::test_identity_when_a_map_only_ties",
+        "tests/training/test_calibration.py::test_logit_keeps_the_ends_finite",
     ],
     "champion gate": ["tests/training/test_gate.py"],
     "bands": ["tests/serving/test_bands.py"],
@@ -169,6 +174,45 @@ EQUIVALENT: dict[str, str] = {
     ),
     "serving.outputs.xǁOutputWriterǁ__init____mutmut_5": (
         "staging '' for None before __enter__: __exit__ only runs after __enter__ set it"
+    ),
+    **dict.fromkeys(
+        [f"serving.calibration.x_cross_fitted_calibration__mutmut_{n}" for n in (31, 33)],
+        "the shape of the X given to StratifiedKFold.split (1-D, or reshape(-2, 1), which numpy "
+        "reads as -1): the splitter reads only its length",
+    ),
+    "serving.calibration.x_cross_fitted_calibration__mutmut_61": (
+        "bincount without minlength=2: it differs only when y has one class, and then the Platt "
+        "fits in the folds raise (LogisticRegression needs two classes) before eligibility"
+    ),
+    **dict.fromkeys(
+        [f"serving.calibration.x_fit_calibrator__mutmut_{n}" for n in (12, 14)],
+        "max_iter 100 or 1001 for 1000: lbfgs on one feature converges in far fewer than 100 "
+        "iterations (separable data have no finite fit under any limit)",
+    ),
+    "serving.calibration.x_fit_calibrator__mutmut_13": (
+        "C 1000001 for 1e6: both leave the fit unpenalised to 1e-6 (test_platt_fit_by_hand "
+        "kills the default C=1)"
+    ),
+    "serving.calibration.x_fit_calibrator__mutmut_21": (
+        "reshape(-2, 1) for reshape(-1, 1): numpy reads any negative size as the unknown one"
+    ),
+    **dict.fromkeys(
+        [f"serving.calibration.x_fit_calibrator__mutmut_{n}" for n in (42, 43, 45, 46, 50)],
+        "isotonic y_min/y_max 0 and 1 left out or 2: the outcomes are 0 and 1, so every step "
+        "(a mean of outcomes) is inside [0, 1] anyway",
+    ),
+    "serving.calibration.x_fit_calibrator__mutmut_44": (
+        "out_of_bounds='clip' left out: the Calibrator applies the steps with np.interp, which "
+        "holds the end values; IsotonicRegression.predict is never called"
+    ),
+    **dict.fromkeys(
+        [f"serving.calibration.x_logit__mutmut_{n}" for n in (10, 15, 16)],
+        "the numerator's upper clip (1 - 1e-12) left out or raised: p is a probability (<= 1), "
+        "so it moves logit(1) by 1e-12 only; the denominator's clip keeps it finite",
+    ),
+    **dict.fromkeys(
+        [f"serving.calibration.x_logit__mutmut_{n}" for n in (20, 27)],
+        "the denominator's upper clip (1) left out or 2: 1 - p is at most 1 for a probability",
     ),
     "training.split.x_early_stopping_split__mutmut_7": (
         "len(dates) >= 1 for > 1: with one date the time branch's inner rows (before the only "

@@ -12,7 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from serving.calibration import ISOTONIC_MIN_PER_CLASS, Calibrator, cross_fitted_calibration
+from serving.calibration import (
+    ISOTONIC_MIN_PER_CLASS,
+    Calibrator,
+    cross_fitted_calibration,
+    fit_calibrator,
+    logit,
+)
 from training.metrics import expected_calibration_error
 from training.train import fit_target
 
@@ -131,3 +137,69 @@ def test_calibrators_map_by_hand():
     assert Calibrator("identity")(np.array([0.25])) == pytest.approx([0.25])
     with pytest.raises(ValueError, match="unknown calibrator kind 'beta'"):
         Calibrator("beta")(np.array([0.5]))
+
+
+def test_platt_fit_by_hand_on_two_levels():
+    # Raw 0.2689 (logit -1): 2 of 10 churn; raw 0.7311 (logit +1): 5 of 10. Unpenalised, the line
+    # on the logit hits both rates: -a + b = logit(0.2) = -ln 4, a + b = logit(0.5) = 0, so
+    # a = ln 2 and b = -ln 2 (a penalised fit would shrink a towards 0).
+    raw = np.repeat([1 / (1 + np.e), 1 / (1 + np.exp(-1))], 10)
+    y = np.array([1, 1] + [0] * 8 + [1] * 5 + [0] * 5)
+    platt = fit_calibrator("platt", raw, y)
+    assert platt.kind == "platt"
+    assert (platt.a, platt.b) == (
+        pytest.approx(np.log(2), rel=1e-3),
+        pytest.approx(-np.log(2), rel=1e-3),
+    )
+    assert platt(raw[[0, -1]]) == pytest.approx([0.2, 0.5], rel=1e-3)
+
+
+def test_platt_chosen_over_isotonic_when_the_truth_is_a_logistic_curve():
+    # Why Platt with isotonic eligible (over 1000 of each class): the raw score is off by a line
+    # on the logit (true logit 2x - 0.5 for raw logit x), which Platt fits exactly; isotonic's
+    # cross-fitted steps only approximate the curve, so their Brier is higher.
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=6000)
+    raw = 1 / (1 + np.exp(-x))
+    y = (rng.random(6000) < 1 / (1 + np.exp(-(2 * x - 0.5)))).astype(float)  # labels as floats
+    assert np.bincount(y.astype(int)).min() >= ISOTONIC_MIN_PER_CLASS
+    calibrator, calibrated, briers = cross_fitted_calibration(raw, y)
+    assert calibrator.kind == "platt" and briers["platt"] < briers["isotonic"]
+    assert (calibrator.a, calibrator.b) == (
+        pytest.approx(2, abs=0.15),
+        pytest.approx(-0.5, abs=0.1),
+    )
+    assert set(briers) == {"platt", "isotonic", "identity"}
+    assert briers["identity"] == pytest.approx(np.mean((raw - y) ** 2))
+    assert briers["platt"] == pytest.approx(np.mean((calibrated - y) ** 2))
+
+
+def test_cross_fitting_is_seeded_and_uses_the_folds_asked_for():
+    raw, y = step_scores(3000, seed=5)
+    _, default, _ = cross_fitted_calibration(raw, y)
+    _, zero, _ = cross_fitted_calibration(raw, y, seed=0, folds=5)
+    _, one, _ = cross_fitted_calibration(raw, y, seed=1)
+    _, three, _ = cross_fitted_calibration(raw, y, folds=3)
+    assert np.array_equal(default, zero)  # defaults: seed 0, five folds; repeatable
+    assert not np.array_equal(default, one) and not np.array_equal(default, three)
+
+
+def test_identity_when_a_map_only_ties_the_raw_probability():
+    # Every raw probability is 0.5 and half the rows churn, 1000 of each class. Stratified folds
+    # keep each fitting part at exactly half churned, so isotonic's one step is 0.5: its Brier
+    # ties the raw 0.25 exactly, and a tie applies no map.
+    raw = np.full(2000, 0.5)
+    y = np.tile([0, 1], 1000)
+    calibrator, calibrated, briers = cross_fitted_calibration(raw, y)
+    assert briers["isotonic"] == 0.25 == briers["identity"]
+    assert calibrator == Calibrator("identity") and np.array_equal(calibrated, raw)
+
+
+def test_logit_keeps_the_ends_finite_and_calibrators_return_floats():
+    # ln(1e-12) = -27.631; at 1 the denominator is clipped to 1e-12 instead.
+    assert logit(np.array([0.0, 0.5, 1.0])) == pytest.approx([-27.6310211, 0.0, 27.6310211])
+    # Any numbers in, floats out: an object column, integers (0 and 1 are probabilities too).
+    column = pd.Series([0.2, 0.5], dtype=object)
+    assert logit(column) == pytest.approx([-np.log(4), 0.0])
+    identity = Calibrator("identity")(pd.Series([0.25, 1], dtype=object))
+    assert identity.dtype == np.float64 and identity.tolist() == [0.25, 1.0]
