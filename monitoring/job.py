@@ -279,6 +279,7 @@ def summary_json(report: MonitorReport) -> dict[str, Any]:
 def write_report(report: MonitorReport, out_dir: Path) -> dict[str, Path]:
     """Stage every file, then move each into place: a failure leaves the earlier outputs whole."""
     from monitoring.report import figures, monitor_html, png_bytes
+    from serving.outputs import write_csv
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -288,13 +289,13 @@ def write_report(report: MonitorReport, out_dir: Path) -> dict[str, Path]:
         for name, png in pictures.items():
             (staging / f"{name}.png").write_bytes(png)
         (staging / "report.html").write_text(monitor_html(report, pictures), encoding="utf-8")
-        report.drift.to_csv(staging / "drift.csv", index=False)
+        write_csv(report.drift, staging / "drift.csv")
         realised = realised_table(report)
         if len(realised):
-            realised.to_csv(staging / "realised.csv", index=False)
+            write_csv(realised, staging / "realised.csv")
         if report.migration is not None:
-            report.migration.to_csv(staging / "migration.csv")
-            report.movers.to_csv(staging / "movers.csv", index=False)
+            write_csv(report.migration, staging / "migration.csv", index=True)
+            write_csv(report.movers, staging / "movers.csv")
         (staging / "monitor.json").write_text(
             json.dumps(_finite(summary_json(report)), indent=2, default=_jsonable) + "\n"
         )

@@ -214,6 +214,13 @@ def _csv_table(table: pa.Table) -> pa.Table:
     return table
 
 
+def write_csv(frame: pd.DataFrame, path: Path, index: bool = False) -> None:
+    """A frame as a CSV that is safe to open in a spreadsheet (the scores' rule), for the side
+    tables other jobs write (drift, movers)."""
+    table = pa.Table.from_pandas(frame.reset_index() if index else frame, preserve_index=False)
+    pacsv.write_csv(_csv_table(table), path)
+
+
 def write_outputs(outputs: dict[str, pd.DataFrame], out_dir: Path) -> dict[str, Path]:
     """Write a whole set of outputs and publish it: a failure leaves the previous set whole."""
     with OutputWriter(Path(out_dir)) as writer:
