@@ -15,7 +15,7 @@ import mlflow
 import pandas as pd
 
 from features.contract import Tables
-from monitoring.job import MonitorResult, ScoringError, monitor_job
+from monitoring.job import MonitorResult, OutFolderError, ScoringError, monitor_job
 from monitoring.verdict import RETRAIN_EXIT, MonitorConfig
 from serving.score import CHAMPION_URIS
 
@@ -198,6 +198,9 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     except ScoringError as error:
         console.print(f"[red]Not a scoring output:[/red] {error}", markup=False)
         return 2
+    except OutFolderError as error:
+        console.print(f"[red]{error}[/red]", markup=False)
+        return 2
     except mlflow.exceptions.MlflowException as error:
         console.print(
             f"[red]Cannot load the models to monitor:[/red] {error.message}", markup=False
@@ -237,6 +240,9 @@ def cmd_retrain(args: argparse.Namespace) -> int:
             )  # fmt: skip
     except ScoringError as error:
         console.print(f"[red]Not a scoring output:[/red] {error}", markup=False)
+        return 2
+    except OutFolderError as error:
+        console.print(f"[red]{error}[/red]", markup=False)
         return 2
     except mlflow.exceptions.MlflowException as error:
         console.print(

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +38,10 @@ SCORE_COLUMNS += ["health_score", "band", "churn_model_version", "renewal_model_
 
 class ScoringError(ValueError):
     """A --scores folder that is not a scoring output."""
+
+
+class OutFolderError(ValueError):
+    """An --out folder that holds a scoring: publishing a report there would replace it."""
 
 
 @dataclass
@@ -277,13 +279,17 @@ def summary_json(report: MonitorReport) -> dict[str, Any]:
 
 
 def write_report(report: MonitorReport, out_dir: Path) -> dict[str, Path]:
-    """Stage every file, then move each into place: a failure leaves the earlier outputs whole."""
+    """Write every file into a new set and publish it in one rename (``serving.outputs``' layout):
+    a failed or interrupted run leaves the earlier report whole, never a mix of two runs."""
     from monitoring.report import figures, monitor_html, png_bytes
-    from serving.outputs import write_csv
+    from serving.outputs import MANIFEST, new_set_folder, publish, write_csv
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    if (out_dir / MANIFEST).exists():
+        raise OutFolderError(
+            f"--out {out_dir} holds a scoring, which the report would replace: give another folder"
+        )
+    staging = new_set_folder(out_dir)
     try:
         pictures = {name: png_bytes(figure) for name, figure in figures(report).items()}
         for name, png in pictures.items():
@@ -299,14 +305,10 @@ def write_report(report: MonitorReport, out_dir: Path) -> dict[str, Path]:
         (staging / "monitor.json").write_text(
             json.dumps(_finite(summary_json(report)), indent=2, default=_jsonable) + "\n"
         )
-        written = {}
-        for path in sorted(staging.iterdir(), key=lambda p: p.name == "monitor.json"):
-            target = out_dir / path.name
-            os.replace(path, target)
-            written[path.name] = target
-        return written
-    finally:
+        return publish(staging, out_dir)
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def _finite(value):

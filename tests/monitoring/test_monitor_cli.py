@@ -63,6 +63,27 @@ def test_monitor_then_forced_retrain(
     after = pd.read_parquet(folders[2] / "scores.parquet")["account_id"]
     assert migration.to_numpy().sum() == len(set(before) | set(after))
 
+    # a run that fails while writing leaves the earlier report whole; a scoring is never an --out
+    import serving.outputs
+
+    before_files = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    write_csv = serving.outputs.write_csv
+
+    def failing_write_csv(frame, path, index=False):
+        if path.name == "movers.csv":
+            raise OSError("disk full (injected)")
+        write_csv(frame, path, index)
+
+    monkeypatch.setattr(serving.outputs, "write_csv", failing_write_csv)
+    assert main(args) == 1
+    monkeypatch.setattr(serving.outputs, "write_csv", write_csv)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before_files
+    assert len(list((out / ".sets").iterdir())) == 1
+    scoring = {p.name: p.read_bytes() for p in folders[0].iterdir() if p.is_file()}
+    assert main(["monitor", data, "--out", str(folders[0]), "--scores", str(folders[1])]) == 2
+    assert "holds a scoring" in capsys.readouterr().out
+    assert {p.name: p.read_bytes() for p in folders[0].iterdir() if p.is_file()} == scoring
+
     client = MlflowClient()
     runs = client.search_runs(
         [client.get_experiment_by_name("customer-health").experiment_id],
