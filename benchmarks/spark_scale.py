@@ -2,18 +2,29 @@
 
 Why: past one machine the driver must only coordinate; its memory must not grow with the number
 of accounts (no feature row is collected), while each task holds only its partition's accounts.
-For each data size this builds the feature matrix at one as-of date and writes it as Parquet:
+For each data size this builds the feature matrix (with labels) at one as-of date and writes it
+as Parquet:
 
-- pandas: ``features.matrix.build_feature_matrix`` in one process (driver = the whole job);
-- spark-N: ``features.spark.spark_features`` in Spark local mode with N account partitions,
-  written by Spark. Driver = this Python process (peak RSS) and the JVM (local mode runs the
-  executors inside the driver's JVM, so its peak is an upper bound of the driver's own); task =
-  the largest peak RSS of a Python worker (a worker may run several tasks: at least one task's).
+- pandas: ``load_tables`` and ``features.matrix.build_feature_matrix`` in one process (the
+  driver is the whole job, and its one task);
+- spark-N: ``features.spark`` in Spark local mode (``local[2]``, the machine's cores) with N
+  account partitions, written by Spark. Driver: this Python process (peak RSS), and the JVM: its
+  peak RSS and the peak of its heap as the JVM reports it (local mode runs the executors inside
+  the driver's JVM, so both are upper bounds of the driver's own). One task: the largest peak RSS
+  (``resource.getrusage``) of the Python worker at the end of a partition's feature build, carried
+  out as a column of the written Parquet and aggregated by Spark (one number reaches the driver).
+  A reused worker's peak covers its earlier tasks too, so the figure is the largest task's.
 
-Each case runs in its own process so peaks are its own. Data comes from the demo generator.
+Data (made once under ``--data``, default /tmp/spark-bench-data, and reused): the demo
+generator's company in chunks of 5,000 accounts (one seed each, ids prefixed by the chunk, so a
+smaller size is the first chunks of a larger one), events thinned at random to about 100 per
+account (the generator makes ~800): 100,000 accounts have ~10M events. Events are a Parquet
+folder (one file per chunk), the other tables CSV, as ``health demo`` writes them.
 
-    python benchmarks/spark_scale.py                          # 100,000 accounts (~10M events+)
-    python benchmarks/spark_scale.py --accounts 5000 20000 --partitions 2 8
+Each case runs in its own process so peaks are its own.
+
+    python benchmarks/spark_scale.py                     # 10k, 30k, 100k accounts; pandas, 2, 8
+    python benchmarks/spark_scale.py --accounts 10000 --partitions 2
 """
 
 from __future__ import annotations
@@ -22,15 +33,22 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 AS_OF = pd.Timestamp("2025-12-01")
+CHUNK_ACCOUNTS = 5_000
+EVENTS_PER_ACCOUNT = 100
+PEAK = "_task_peak_mb"
 
 
 def _peak_mb(pid: int | str = "self") -> float:
@@ -41,13 +59,45 @@ def _peak_mb(pid: int | str = "self") -> float:
     return float("nan")
 
 
-def generate(accounts: int, folder: Path) -> int:
-    """Demo data of ``accounts`` accounts in ``folder``; returns the number of events."""
-    from health.synthetic import generate_demo_data, write_demo_data
+def dataset(accounts: int, root: Path) -> tuple[Path, int]:
+    """The data folder of ``accounts`` accounts under ``root`` (made if missing) and its number
+    of events."""
+    from health.synthetic import generate_demo_data
 
-    tables = generate_demo_data(n_accounts=accounts, seed=11)
-    write_demo_data(tables, folder)
-    return len(tables["events"])
+    folder = root / f"accounts-{accounts}"
+    done = folder / "sizes.json"
+    if done.exists():
+        return folder, json.loads(done.read_text())["events"]
+    staging = root / f".accounts-{accounts}.{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "events.parquet").mkdir(parents=True)
+    events = 0
+    for chunk, start in enumerate(range(0, accounts, CHUNK_ACCOUNTS)):
+        size = min(CHUNK_ACCOUNTS, accounts - start)
+        tables = generate_demo_data(n_accounts=size, seed=1000 + chunk)
+        del tables["ground_truth"]
+        prefix = f"C{chunk:03d}-"
+        for frame in tables.values():
+            for column in [c for c in frame.columns if c.endswith("_id")]:
+                frame[column] = prefix + frame[column].astype(str)
+        rows = tables.pop("events")
+        keep = np.random.default_rng([11, chunk]).random(len(rows))
+        rows = rows[keep < EVENTS_PER_ACCOUNT * size / len(rows)]
+        rows = rows.astype({"event_type": str}).reset_index(drop=True)
+        rows.to_parquet(staging / "events.parquet" / f"part-{chunk:05d}.parquet", index=False)
+        events += len(rows)
+        for name, frame in tables.items():
+            frame.to_csv(
+                staging / f"{name}.csv",
+                mode="a",
+                header=chunk == 0,
+                index=False,
+                date_format="%Y-%m-%d %H:%M:%S",
+            )
+    (staging / "sizes.json").write_text(json.dumps({"accounts": accounts, "events": events}))
+    shutil.rmtree(folder, ignore_errors=True)
+    staging.rename(folder)
+    return folder, events
 
 
 def run_pandas(data: Path, out: Path) -> dict[str, float]:
@@ -59,12 +109,28 @@ def run_pandas(data: Path, out: Path) -> dict[str, float]:
     matrix.to_parquet(out)
     seconds = time.perf_counter() - started
     peak = _peak_mb()
-    return {"seconds": seconds, "driver_mb": peak, "jvm_mb": float("nan"), "task_mb": peak}
+    nan = float("nan")
+    return {"seconds": seconds, "driver_mb": peak, "jvm_mb": nan, "heap_mb": nan, "task_mb": peak}
 
 
-def run_spark(data: Path, out: Path, partitions: int, peaks: Path) -> dict[str, float]:
+def _jvm_heap_peak_mb(spark) -> float:
+    """The JVM's own account of its heap: the sum of the heap pools' peak usage, in MB."""
+    factory = spark.sparkContext._jvm.java.lang.management.ManagementFactory
+    pools = factory.getMemoryPoolMXBeans()
+    peaks = [
+        pools.get(i).getPeakUsage().getUsed()
+        for i in range(pools.size())
+        if str(pools.get(i).getType().toString()) == "Heap memory"
+    ]
+    return sum(peaks) / 2**20
+
+
+def run_spark(data: Path, out: Path, partitions: int) -> dict[str, float]:
+    from pyspark.sql import functions as F
+
     from features.labels import LabelConfig
     from features.spark import (
+        empty_pandas,
         feature_partition,
         population,
         read_spark_tables,
@@ -81,21 +147,21 @@ def run_spark(data: Path, out: Path, partitions: int, peaks: Path) -> dict[str, 
     people = population(tables, [AS_OF], partitions)
     events, others = stacked(tables, partitions)
     build = feature_partition(people, LabelConfig())
+    template = build(empty_pandas(events), empty_pandas(others)).assign(**{PEAK: 0.0})
 
-    def measured(left, right):
+    def measured(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
         frame = build(left, right)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        (peaks / f"{os.getpid()}").write_text(str(peak))
-        return frame
+        return frame.assign(**{PEAK: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
 
-    run_partitions(events, others, measured).write.parquet(str(out))
+    run_partitions(events, others, measured, template).write.parquet(str(out))
     seconds = time.perf_counter() - started
-    jvm = spark.sparkContext._gateway.proc.pid
+    task = spark.read.parquet(str(out)).agg(F.max(PEAK).alias("peak")).first()["peak"]
     result = {
         "seconds": seconds,
         "driver_mb": _peak_mb(),
-        "jvm_mb": _peak_mb(jvm),
-        "task_mb": max(float(p.read_text()) for p in peaks.iterdir()),
+        "jvm_mb": _peak_mb(spark.sparkContext._gateway.proc.pid),
+        "heap_mb": _jvm_heap_peak_mb(spark),
+        "task_mb": float(task),
     }
     spark.stop()
     return result
@@ -113,8 +179,10 @@ def case(data: Path, engine: str, partitions: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--accounts", type=int, nargs="+", default=[10_000, 30_000, 100_000])
     parser.add_argument("--partitions", type=int, nargs="+", default=[2, 8])
+    parser.add_argument("--no-pandas", action="store_true", help="Spark cases only")
+    parser.add_argument("--data", type=Path, default=Path("/tmp/spark-bench-data"))
     parser.add_argument("--case", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
@@ -123,29 +191,29 @@ def main() -> None:
         if engine == "pandas":
             result = run_pandas(Path(data), out)
         else:
-            peaks = Path(folder) / "peaks"
-            peaks.mkdir()
-            result = run_spark(Path(data), out, int(partitions), peaks)
+            result = run_spark(Path(data), out, int(partitions))
         print(json.dumps(result))
         return
+    print(f"load before: {os.getloadavg()[0]:.2f} (1-min), {os.cpu_count()} cores", flush=True)
     print(
-        "| accounts | events | engine | wall s | driver peak MB (Python) | JVM peak MB | "
-        "one task peak MB |"
+        "| accounts | events | engine | wall s | driver peak MB (Python) | JVM peak RSS MB | "
+        "JVM heap peak MB | one task peak MB |"
     )
-    print("|---:|---:|---|---:|---:|---:|---:|")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|", flush=True)
     for accounts in args.accounts:
-        with tempfile.TemporaryDirectory() as folder:
-            data = Path(folder) / "data"
-            events = generate(accounts, data)
-            cases = [("pandas", 1)] + [("spark", n) for n in args.partitions]
-            for engine, partitions in cases:
-                r = case(data, engine, partitions)
-                name = engine if engine == "pandas" else f"spark local, {partitions} partitions"
-                print(
-                    f"| {accounts:,} | {events:,} | {name} | {r['seconds']:.1f} | "
-                    f"{r['driver_mb']:.0f} | {r['jvm_mb']:.0f} | {r['task_mb']:.0f} |",
-                    flush=True,
-                )
+        data, events = dataset(accounts, args.data)
+        cases = [] if args.no_pandas else [("pandas", 1)]
+        cases += [("spark", n) for n in args.partitions]
+        for engine, partitions in cases:
+            r = case(data, engine, partitions)
+            name = engine if engine == "pandas" else f"spark local, {partitions} partitions"
+            print(
+                f"| {accounts:,} | {events:,} | {name} | {r['seconds']:.1f} | "
+                f"{r['driver_mb']:.0f} | {r['jvm_mb']:.0f} | {r['heap_mb']:.0f} | "
+                f"{r['task_mb']:.0f} |",
+                flush=True,
+            )
+    print(f"load after: {os.getloadavg()[0]:.2f} (1-min)")
 
 
 if __name__ == "__main__":
