@@ -214,6 +214,16 @@ EQUIVALENT: dict[str, str] = {
         [f"serving.calibration.x_logit__mutmut_{n}" for n in (20, 27)],
         "the denominator's upper clip (1) left out or 2: 1 - p is at most 1 for a probability",
     ),
+    **dict.fromkeys(
+        [f"features.timeline.x_active_terms__mutmut_{n}" for n in (9, 11)],
+        "the terms frame's index=main.index left out: both columns are Series on that index, "
+        "so the frame takes it from them",
+    ),
+    **dict.fromkeys(
+        [f"features.timeline.x_observed_until__mutmut_{n}" for n in (21, 23, 24)],
+        "concat without ignore_index: the repeated labels only index a mask built from the same "
+        "Series, and only the maximum is read",
+    ),
     "training.split.x_early_stopping_split__mutmut_7": (
         "len(dates) >= 1 for > 1: with one date the time branch's inner rows (before the only "
         "date less the gap) are empty, so it falls through to the grouped split as before"
