@@ -5,14 +5,16 @@ Why: ``health metrics`` must stay practical on a large book (issue 15: 100,000 a
 years of subscriptions, events, tickets and surveys) and cost no more than the feature build the
 models already need on that data.
 
-Data: the demo generator's company over ``--days`` days. Up to ``--batch`` accounts it is
-``benchmarks/features_build.py``'s ``benchmark_data`` (events copied under new user ids up to
-``--events``); larger books are generated in batches of ``--batch`` accounts (seeds 0, 1, ...;
-ids prefixed ``b<k>-``), because generating 100,000 accounts over three years at once needs more
-than 18 GB (it was killed there), with their own events as generated (``--events`` unused).
-Either way the data is written once under ``--data`` (events as a Parquet directory) and reused.
+Data: the demo generator's company over ``--days`` days, generated ``--batch`` accounts at a time
+(seeds 0, 1, ...; ids prefixed ``b<k>-``) with its own events as generated (about 1,230 per account
+over three years), because generating 100,000 accounts over three years at once needs more than
+18 GB (it was killed there). The batches are cached under ``--data`` and a book is its first
+batches (events as a Parquet directory of links), so each larger book contains the smaller ones.
+With ``--events``, the book is instead ``benchmarks/features_build.py``'s ``benchmark_data`` (up to
+``--batch`` accounts, their events copied under new user ids up to ``--events``).
 Each measurement runs in its own process, so each peak RSS is that job's alone (loading
-included):
+included); the parent stops a child whose resident memory passes ``--max-gb`` (the machine is
+shared) and reports the step as over the cap:
 
 - ``metrics``: ``portfolio.compute.portfolio_metrics`` on the tables with the events left on disk
   (monthly periods, segmented by plan), then writing the Parquet tables and the HTML report;
@@ -21,8 +23,8 @@ included):
 
 Usage::
 
-    python benchmarks/portfolio_metrics.py --accounts 100000 --days 1095 --events 100_000_000
-    python benchmarks/portfolio_metrics.py --accounts 5000 --days 1095 --events 5_000_000
+    python benchmarks/portfolio_metrics.py --accounts 10000      # then 30000, 100000
+    python benchmarks/portfolio_metrics.py --accounts 2000 --events 2_000_000
 """
 
 from __future__ import annotations
@@ -50,42 +52,63 @@ ID_COLUMNS = {
 }
 
 
-def batched_data(folder: Path, n_accounts: int, days: int, batch: int) -> Path:
-    """The demo company generated ``batch`` accounts at a time, one data directory, made once."""
+def batch_tables(folder: Path, k: int, batch: int, days: int) -> Path:
+    """Batch ``k`` of the demo company (seed ``k``, ids prefixed ``b<k>-``), written once."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from health.synthetic import generate_demo_data
 
-    folder = folder / f"a{n_accounts}-d{days}-batched{batch}"
-    if (folder / "READY").exists():
-        return folder
-    (folder / "events.parquet").mkdir(parents=True, exist_ok=True)
+    part = folder / f"batch{batch}-d{days}" / f"{k:04d}"
+    if (part / "READY").exists():
+        return part
+    part.mkdir(parents=True, exist_ok=True)
+    tables = generate_demo_data(n_accounts=batch, seed=k, days=days)
+    prefix = f"b{k}-"
+    events = tables.pop("events")
+    events["account_id"] = events["account_id"].cat.rename_categories(
+        lambda c, prefix=prefix: prefix + c
+    )
+    events["user_id"] = events["user_id"].astype(str).radd(prefix)
+    pq.write_table(pa.Table.from_pandas(events, preserve_index=False), part / "events.parquet")
+    for name, frame in tables.items():
+        for column in ID_COLUMNS[name]:
+            frame[column] = prefix + frame[column].astype(str)
+        frame.to_csv(part / f"{name}.csv", index=False, date_format="%Y-%m-%d %H:%M:%S")
+    (part / "READY").write_text(f"{len(events)}\n")
+    return part
+
+
+def batched_data(folder: Path, n_accounts: int, days: int, batch: int) -> Path:
+    """The demo company generated ``batch`` accounts at a time: one data directory, made once.
+
+    The batches are cached and shared, so a smaller book is the first batches of a larger one
+    (10,000 accounts are the first tenth of 100,000) and growth per account compares like with
+    like. ``n_accounts`` is rounded up to whole batches.
+    """
+    n_batches = -(-n_accounts // batch)
+    out = folder / f"a{n_batches * batch}-d{days}-batched{batch}"
+    if (out / "READY").exists():
+        return out
+    (out / "events.parquet").mkdir(parents=True, exist_ok=True)
     n_events = 0
-    for k, lo in enumerate(range(0, n_accounts, batch)):
-        tables = generate_demo_data(n_accounts=min(batch, n_accounts - lo), seed=k, days=days)
-        prefix = f"b{k}-"
-        events = tables.pop("events")
-        events["account_id"] = events["account_id"].cat.rename_categories(
-            lambda c, prefix=prefix: prefix + c
-        )
-        events["user_id"] = events["user_id"].astype(str).radd(prefix)
-        pq.write_table(
-            pa.Table.from_pandas(events, preserve_index=False),
-            folder / "events.parquet" / f"{k:04d}.parquet",
-        )
-        n_events += len(events)
-        del events
-        for name, frame in tables.items():
-            for column in ID_COLUMNS[name]:
-                frame[column] = prefix + frame[column].astype(str)
-            path = folder / f"{name}.csv"
-            frame.to_csv(path, mode="a", header=k == 0, index=False,
-                         date_format="%Y-%m-%d %H:%M:%S")  # fmt: skip
-        print(f"  batch {k}: {lo + min(batch, n_accounts - lo):,} accounts, {n_events:,} events",
-              flush=True)  # fmt: skip
-    (folder / "READY").write_text(f"{n_events}\n")
-    return folder
+    for k in range(n_batches):
+        part = batch_tables(folder, k, batch, days)
+        link = out / "events.parquet" / f"{k:04d}.parquet"
+        if not link.exists():
+            link.symlink_to(part / "events.parquet")
+        n_events += int((part / "READY").read_text())
+        print(f"  batch {k}: {(k + 1) * batch:,} accounts, {n_events:,} events", flush=True)
+    for name in ID_COLUMNS:
+        with open(out / f"{name}.csv", "w") as whole:
+            for k in range(n_batches):
+                lines = (folder / f"batch{batch}-d{days}" / f"{k:04d}" / f"{name}.csv").open()
+                if k:
+                    next(lines)  # one header
+                whole.writelines(lines)
+                lines.close()
+    (out / "READY").write_text(f"{n_events}\n")
+    return out
 
 
 def peak_rss_gb() -> float:
@@ -104,7 +127,7 @@ def run_part(part: str, folder: Path, by: str | None) -> dict:
     t0 = time.perf_counter()
     tables = load_tables(folder, events_on_disk=True)
     load_s = time.perf_counter() - t0
-    figures: dict = {"part": part, "load_s": load_s}
+    figures: dict = {"load_s": load_s}
     t0 = time.perf_counter()
     if part == "metrics":
         from health.metrics_job import write_outputs
@@ -129,14 +152,46 @@ def run_part(part: str, folder: Path, by: str | None) -> dict:
     return figures
 
 
+def rss_gb(pid: int) -> float:
+    """Resident memory of a running process (0 once it has gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024**2
+    except OSError:
+        pass
+    return 0.0
+
+
+def run_capped(command: list[str], max_gb: float) -> dict:
+    """Run one measurement in a child process, stopping it if its RSS passes ``max_gb``."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(command, stdout=out, stderr=err, text=True)
+        seen = 0.0
+        while child.poll() is None:
+            seen = max(seen, rss_gb(child.pid))
+            if seen > max_gb:
+                child.kill()
+                child.wait()
+                return {"over_cap_gb": round(seen, 2)}
+            time.sleep(0.1)
+        out.seek(0), err.seek(0)
+        if child.returncode:
+            print(out.read(), err.read(), file=sys.stderr)
+            raise SystemExit(f"{command[3]} failed")
+        return json.loads(out.read().strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=1095, help="history the generator covers")
-    parser.add_argument("--events", type=int, default=100_000_000)
+    parser.add_argument("--events", type=int, help="copy events up to this many (small books)")
     parser.add_argument("--by", default="plan", help="segment column ('' for none)")
     parser.add_argument("--batch", type=int, default=10_000, help="accounts generated at a time")
     parser.add_argument("--data", type=Path, default=Path("/tmp/health-bench"))
+    parser.add_argument("--max-gb", type=float, default=8.0, help="stop a step above this RSS")
+    parser.add_argument("--parts", default="metrics,features", help="steps to measure")
     parser.add_argument("--part", choices=("metrics", "features"), help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -146,21 +201,20 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     t0 = time.perf_counter()
-    if args.accounts <= args.batch:
+    if args.events is not None:
+        if args.accounts > args.batch:
+            parser.error("--events copies the events of at most --batch accounts")
         folder = benchmark_data(args.data, args.events, args.accounts, days=args.days)
     else:
         folder = batched_data(args.data, args.accounts, args.days, args.batch)
     n_events = int((folder / "READY").read_text())
     print(f"data ready in {time.perf_counter() - t0:.1f} s: {folder}", flush=True)
     results = []
-    for part in ("metrics", "features"):
+    for part in args.parts.split(","):
         command = [sys.executable, __file__, "--part", part, "--folder", str(folder)]
         command += ["--by", args.by]
-        done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
-        if done.returncode:
-            print(done.stdout, done.stderr, file=sys.stderr)
-            raise SystemExit(f"{part} failed")
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        figures = run_capped(command, args.max_gb)
+        results.append({"part": part, **figures})
         print(f"{part}: {results[-1]}", flush=True)
     print(
         f"\naccounts={args.accounts:,} days={args.days} events={n_events:,} "
@@ -168,6 +222,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(f"{'job':<10}{'load s':>9}{'compute s':>11}{'write s':>9}{'wall s':>9}{'peak GB':>9}")
     for r in results:
+        if "over_cap_gb" in r:
+            print(f"{r['part']:<10}  stopped: resident memory passed {args.max_gb} GB")
+            continue
         write = f"{r['write_s']:.1f}" if "write_s" in r else "-"
         print(
             f"{r['part']:<10}{r['load_s']:>9.1f}{r['compute_s']:>11.1f}{write:>9}"

@@ -1,26 +1,100 @@
 """Engagement per period: usage frequency and feature adoption among the period's customers.
 
 The customers of a period are the accounts a coverage spell holds for some of it
-(``portfolio.revenue.customer_periods``); events of other accounts are not counted. Events are
-reduced to days once by ``features.events.reduce_events`` (the feature build's reduction, so an
-events table left on disk is read in batches), and a day belongs to the period that holds it.
+(``portfolio.revenue.customer_periods``); events of other accounts are not counted. A day belongs
+to the period that holds it (days are calendar days of the timestamps, as in ``features.events``).
 
 - **Usage frequency**: per customer, the events (sum of ``value``) and the active days (days with
   any event) in the period; the table gives their median, quartiles and mean over customers,
   customers with no events counting as zeros, and the share of customers with any event.
 - **Feature adoption** per event type: customers who used it in the period / customers.
+
+Why streamed: event tables run to 100M rows, left on disk (``features.contract.EventFiles``). Each
+batch is reduced at once to three sets of integer keys, (account, period) with its summed value,
+(account, day) and (account, period, type), and only those distinct keys are kept: what is held
+grows with the accounts, periods and types actually used, never with the events, and there is no
+per-user or per-day-and-type table (``features.events.reduce_events`` keeps both, for the feature
+windows). Values are summed as integers in millionths, so sums do not depend on batch order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
-from features.events import EPOCH, MICRO, event_batches, reduce_events
+from features.events import EPOCH, MICRO, day_numbers, event_batches
+from features.loading import EventFiles
+
+TYPE_BITS = 32  # (account, period) and type packed in one key: types below 2**32
+MERGE_ROWS = 1 << 22  # pending keys held before merging, at least
 
 
 def _day_bounds(bounds: pd.DatetimeIndex) -> np.ndarray:
     return (bounds.to_numpy().astype("datetime64[D]") - EPOCH).astype(np.int64)
+
+
+class _Codes:
+    """Dense integer codes for labels seen across batches, first come first coded (categories in
+    their order), as ``features.events`` codes them."""
+
+    def __init__(self) -> None:
+        self.index = pd.Index([], dtype=object)
+
+    def encode(self, values: pd.Series) -> np.ndarray:
+        """Codes of ``values`` (-1 = missing)."""
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+        else:
+            codes, uniques = pd.factorize(values)
+        uniques = pd.Index(np.asarray(uniques, dtype=object))
+        known = self.index.get_indexer(uniques)
+        new = known < 0
+        if new.any():
+            known[new] = len(self.index) + np.arange(int(new.sum()))
+            self.index = self.index.append(uniques[new])
+        return np.append(known, -1).astype(np.int64)[codes]  # code -1 maps to the last slot
+
+
+class KeySums:
+    """Sorted distinct integer keys, and with ``sums`` the integer sum of a value per key, over
+    many batches.
+
+    Batches are merged once the pending keys outnumber the merged ones, so memory stays within
+    about three times the distinct keys however many batches repeat them, at amortised cost.
+    """
+
+    def __init__(self, sums: bool = False) -> None:
+        self.keys = np.zeros(0, np.int64)
+        self.sums = np.zeros(0, np.int64) if sums else None
+        self._pending: list[tuple[np.ndarray, np.ndarray | None]] = []
+        self._rows = 0
+
+    def add(self, keys: np.ndarray, values: np.ndarray | None = None) -> None:
+        self._pending.append(self._reduce(keys, values))
+        self._rows += len(self._pending[-1][0])
+        if self._rows > max(len(self.keys), MERGE_ROWS):
+            self._merge()
+
+    def _reduce(self, keys, values):
+        if self.sums is None:
+            return _distinct(keys), None
+        return _sum_by_key(keys, values)
+
+    def _merge(self) -> None:
+        if self._pending:
+            keys = np.concatenate([self.keys, *(k for k, _ in self._pending)])
+            sums = None
+            if self.sums is not None:
+                sums = np.concatenate([self.sums, *(v for _, v in self._pending)])
+            self._pending, self._rows = [], 0
+            self.keys, self.sums = self._reduce(keys, sums)
+
+    def result(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """The sorted distinct keys and, with ``sums``, their sums."""
+        self._merge()
+        return self.keys, self.sums
 
 
 def _distinct(keys: np.ndarray) -> np.ndarray:
@@ -29,47 +103,94 @@ def _distinct(keys: np.ndarray) -> np.ndarray:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
-def usage_by_account(events, bounds: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(usage, adoption)`` from an events table (DataFrame or ``EventFiles``).
+def _sum_by_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct keys and the integer sum of ``values`` per key.
 
-    ``usage``: ``account_id, period, events, active_days``; ``adoption``:
-    ``account_id, period, feature`` (one row per feature an account used in the period).
-    Vectorised over integer keys: an event table of 100M rows reduces to days first.
+    Keys packed with their row numbers sort several times faster than an argsort (the trick of
+    ``features.events``), when both fit in 63 bits.
     """
-    daily = reduce_events(event_batches(events))
+    n = len(keys)
+    if not n:
+        return keys.astype(np.int64), values.astype(np.int64)
+    low = int(keys.min())
+    bits = max(1, (n - 1).bit_length())
+    if (int(keys.max()) - low).bit_length() + bits <= 63:
+        packed = np.sort(((keys - low) << bits) | np.arange(n, dtype=np.int64))
+        order = packed & ((1 << bits) - 1)
+        ordered = (packed >> bits) + low
+    else:
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return ordered[starts], np.add.reduceat(values[order].astype(np.int64), starts)
+
+
+def _batches(events) -> Iterator[pd.DataFrame]:
+    """Contract-typed batches of an events table, one Parquet file at a time when it is left on
+    disk: a dataset of many files reads several files ahead (on three files of 12M events that
+    held a gigabyte more than one file at a time)."""
+    if not isinstance(events, EventFiles):
+        yield from event_batches(events)
+        return
+    import pyarrow.dataset as ds
+
+    for file in ds.dataset(events.path, format="parquet").files:
+        yield from EventFiles(file, events.batch_rows).batches()
+
+
+def usage_by_account(events, bounds: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(usage, adoption)`` from an events table (DataFrame or ``EventFiles``), one pass over
+    its batches.
+
+    ``usage``: ``account_id, period, events, active_days`` per account and period with events;
+    ``adoption``: ``account_id, period, feature`` (one row per feature an account used in the
+    period; ``account_id`` and ``feature`` categorical, as there are many rows).
+    """
     edges = _day_bounds(bounds)
-    n_periods, n_types = len(bounds) - 1, max(len(daily.type_names), 1)
-    k = np.searchsorted(edges, daily.td_day, side="right") - 1
-    inside = (k >= 0) & (k < n_periods)
-    acc, day, typ, k = daily.td_acc[inside], daily.td_day[inside], daily.td_typ[inside], k[inside]
-    cell = acc.astype(np.int64) * n_periods + k  # one per (account, period)
-    n_cells = len(daily.accounts) * n_periods
-    events_sum = np.bincount(cell, weights=daily.td_v[inside], minlength=n_cells) / MICRO
-    first_day = int(day.min()) if len(day) else 0
-    span = int(day.max()) - first_day + 1 if len(day) else 1
-    days = _distinct(acc.astype(np.int64) * span + (day - first_day))
-    day_cell = (
-        (days // span) * n_periods
-        + np.searchsorted(edges, days % span + first_day, side="right")
-        - 1
-    )
-    active = np.bincount(day_cell, minlength=n_cells)
-    used = np.flatnonzero(active)
-    names, periods = daily.accounts.to_numpy(), bounds.to_numpy()
+    n_periods, n_days = len(bounds) - 1, int(edges[-1] - edges[0])
+    accounts, types = _Codes(), _Codes()
+    cell_sums, account_days, cell_types = KeySums(sums=True), KeySums(), KeySums()
+    for batch in _batches(events):
+        acc = accounts.encode(batch["account_id"])
+        typ = types.encode(batch["event_type"])
+        if len(types.index) >> TYPE_BITS or (len(accounts.index) * n_periods) >> 62 - TYPE_BITS:
+            raise ValueError("too many accounts, periods or event types to pack in one key")
+        stamps = batch["timestamp"]
+        day = day_numbers(stamps)
+        value = batch["value"].to_numpy(dtype=np.float64, na_value=np.nan)
+        ok = (acc >= 0) & (typ >= 0) & ~np.isnat(stamps.to_numpy())
+        k = np.searchsorted(edges, day, side="right") - 1
+        keep = ok & (k >= 0) & (k < n_periods)
+        acc, day, typ, k = acc[keep], day[keep], typ[keep], k[keep]
+        cell = acc * n_periods + k  # one per (account, period)
+        cell_sums.add(cell, np.rint(value[keep] * MICRO).astype(np.int64))
+        account_days.add(acc * n_days + (day - edges[0]))
+        cell_types.add(cell << TYPE_BITS | typ)
+    cells, sums = cell_sums.result()
+    days, _ = account_days.result()
+    period = np.searchsorted(edges, days % n_days + edges[0], side="right") - 1
+    day_cell = (days // n_days) * n_periods + period  # sorted, as the days are
+    starts = np.flatnonzero(np.r_[True, day_cell[1:] != day_cell[:-1]]) if len(days) else days
+    active = np.diff(np.append(starts, len(days)))  # the same cells as ``cells``, in order
+    names = pd.Index(accounts.index.astype(str))
+    periods = bounds.to_numpy()
     usage = pd.DataFrame(
         {
-            "account_id": names[used // n_periods],
-            "period": periods[used % n_periods],
-            "events": events_sum[used],
-            "active_days": active[used].astype(np.int64),
+            "account_id": names.to_numpy()[cells // n_periods],
+            "period": periods[cells % n_periods],
+            "events": sums / MICRO,
+            "active_days": active,
         }
     )
-    pairs = _distinct(cell * n_types + typ)
+    pairs, _ = cell_types.result()
+    cell = pairs >> TYPE_BITS
     adoption = pd.DataFrame(
         {
-            "account_id": names[pairs // n_types // n_periods],
-            "period": periods[pairs // n_types % n_periods],
-            "feature": daily.type_names.to_numpy()[pairs % n_types],
+            "account_id": pd.Categorical.from_codes(cell // n_periods, categories=names),
+            "period": periods[cell % n_periods],
+            "feature": pd.Categorical.from_codes(
+                pairs & ((1 << TYPE_BITS) - 1), categories=pd.Index(types.index.astype(str))
+            ),
         }
     )
     return usage, adoption
@@ -90,13 +211,60 @@ def usage_table(usage: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def _codes_in(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """Positions of ``values`` in ``index`` (-1 where absent), through categories when coded."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        at = np.append(index.get_indexer(values.cat.categories), -1)
+        return at[values.cat.codes.to_numpy()]
+    return index.get_indexer(values)
+
+
 def adoption_table(adoption: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
-    """Feature adoption per segment, period and feature (share of the period's customers)."""
-    used = customers.merge(adoption, on=["account_id", "period"], how="inner")
-    adopters = used.groupby(["segment", "period", "feature"]).size().rename("adopters")
-    counts = customers.groupby(["segment", "period"]).size().rename("customers")
-    out = adopters.reset_index().merge(counts.reset_index(), on=["segment", "period"])
-    return out.assign(adoption_rate=out["adopters"] / out["customers"])
+    """Feature adoption per segment, period and feature (share of the period's customers).
+
+    ``customers`` has ``account_id, period, segment``, each (account, period) once per segment.
+    Counted on integer codes, one segment at a time: the adoption rows (one per account, period
+    and feature, tens of millions on a large book) are never joined to the customers as text.
+    """
+    counts = customers.groupby(["segment", "period"]).size().rename("customers").reset_index()
+    columns = ["segment", "period", "feature", "adopters", "customers", "adoption_rate"]
+    accounts = pd.Index(pd.unique(customers["account_id"]))
+    periods = pd.Index(np.sort(pd.unique(customers["period"])))
+    features = adoption["feature"].astype("category")
+    names = features.cat.categories
+    n_periods, n_features = len(periods), len(names)
+    account = _codes_in(adoption["account_id"], accounts)
+    period = periods.get_indexer(adoption["period"])
+    feature = features.cat.codes.to_numpy()
+    known = (account >= 0) & (period >= 0) & (feature >= 0)  # customers' uses only count
+    cell = np.where(known, account * n_periods + period, -1)
+    spot = np.where(known, period * n_features + feature, 0)
+    del account, period, feature, known
+    frames = []
+    for segment, own in customers.groupby("segment", sort=True):
+        cells = np.sort(
+            accounts.get_indexer(own["account_id"]) * n_periods + periods.get_indexer(own["period"])
+        )
+        at = np.searchsorted(cells, cell)
+        np.minimum(at, max(len(cells) - 1, 0), out=at)
+        used = cells[at] == cell if len(cells) else np.zeros(len(cell), bool)  # cell -1: never
+        del at
+        adopters = np.bincount(spot[used], minlength=n_periods * n_features)
+        found = np.flatnonzero(adopters)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "segment": segment,
+                    "period": periods.to_numpy()[found // n_features],
+                    "feature": names.to_numpy(dtype=object)[found % n_features],
+                    "adopters": adopters[found].astype(np.int64),
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns[:4])
+    out = out.sort_values(["segment", "period", "feature"], kind="stable", ignore_index=True)
+    out = out.merge(counts, on=["segment", "period"])
+    return out.assign(adoption_rate=out["adopters"] / out["customers"])[columns]
 
 
 def customer_counts(customers: pd.DataFrame) -> pd.DataFrame:
