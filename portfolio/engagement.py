@@ -65,16 +65,17 @@ class KeySums:
     about three times the distinct keys however many batches repeat them, at amortised cost.
     """
 
-    def __init__(self, sums: bool = False) -> None:
+    def __init__(self, sums: bool = False, merge_rows: int = MERGE_ROWS) -> None:
         self.keys = np.zeros(0, np.int64)
         self.sums = np.zeros(0, np.int64) if sums else None
+        self.merge_rows = merge_rows
         self._pending: list[tuple[np.ndarray, np.ndarray | None]] = []
         self._rows = 0
 
     def add(self, keys: np.ndarray, values: np.ndarray | None = None) -> None:
         self._pending.append(self._reduce(keys, values))
         self._rows += len(self._pending[-1][0])
-        if self._rows > max(len(self.keys), MERGE_ROWS):
+        if self._rows > max(len(self.keys), self.merge_rows):
             self._merge()
 
     def _reduce(self, keys, values):
