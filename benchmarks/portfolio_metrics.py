@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -148,6 +149,8 @@ def run_part(part: str, folder: Path, by: str | None) -> dict:
         figures["compute_s"] = time.perf_counter() - t0
         figures["rows"] = len(matrix)
     figures["wall_s"] = time.perf_counter() - t0 + load_s
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    figures["cpu_s"] = usage.ru_utime + usage.ru_stime  # steadier than wall on a shared machine
     figures["peak_rss_gb"] = peak_rss_gb()
     return figures
 
@@ -220,7 +223,10 @@ def main(argv: list[str] | None = None) -> None:
         f"\naccounts={args.accounts:,} days={args.days} events={n_events:,} "
         f"by={args.by or '-'} load average {os.getloadavg()[0]:.2f}"
     )
-    print(f"{'job':<10}{'load s':>9}{'compute s':>11}{'write s':>9}{'wall s':>9}{'peak GB':>9}")
+    print(
+        f"{'job':<10}{'load s':>9}{'compute s':>11}{'write s':>9}{'wall s':>9}{'cpu s':>9}"
+        f"{'peak GB':>9}"
+    )
     for r in results:
         if "over_cap_gb" in r:
             print(f"{r['part']:<10}  stopped: resident memory passed {args.max_gb} GB")
@@ -228,7 +234,7 @@ def main(argv: list[str] | None = None) -> None:
         write = f"{r['write_s']:.1f}" if "write_s" in r else "-"
         print(
             f"{r['part']:<10}{r['load_s']:>9.1f}{r['compute_s']:>11.1f}{write:>9}"
-            f"{r['wall_s']:>9.1f}{r['peak_rss_gb']:>9.2f}"
+            f"{r['wall_s']:>9.1f}{r['cpu_s']:>9.1f}{r['peak_rss_gb']:>9.2f}"
         )
 
 

@@ -24,11 +24,13 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from features.events import EPOCH, MICRO, day_numbers, event_batches
+from features.events import EPOCH, MICRO, day_numbers, frame_batches
 from features.loading import EventFiles
 
 TYPE_BITS = 32  # (account, period) and type packed in one key: types below 2**32
 MERGE_ROWS = 1 << 22  # pending keys held before merging, at least
+BATCH_ROWS = 2_000_000  # events per batch: a quarter of the feature build's, as the metrics
+# keep little else, so a batch and its integer keys are most of the memory they need
 
 
 def _day_bounds(bounds: pd.DatetimeIndex) -> np.ndarray:
@@ -127,16 +129,17 @@ def _sum_by_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def _batches(events) -> Iterator[pd.DataFrame]:
-    """Contract-typed batches of an events table, one Parquet file at a time when it is left on
-    disk: a dataset of many files reads several files ahead (on three files of 12M events that
-    held a gigabyte more than one file at a time)."""
-    if not isinstance(events, EventFiles):
-        yield from event_batches(events)
+    """Contract-typed batches of at most ``BATCH_ROWS`` events, one Parquet file at a time when
+    they are left on disk: a dataset of many files reads several files ahead (on three files of
+    12M events that held a gigabyte more than one file at a time)."""
+    if isinstance(events, pd.DataFrame):
+        yield from frame_batches(events, BATCH_ROWS)
         return
     import pyarrow.dataset as ds
 
+    rows = min(events.batch_rows, BATCH_ROWS)
     for file in ds.dataset(events.path, format="parquet").files:
-        yield from EventFiles(file, events.batch_rows).batches()
+        yield from EventFiles(file, rows).batches()
 
 
 def usage_by_account(events, bounds: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
