@@ -86,6 +86,7 @@ def portfolio_metrics(
     out: dict[str, pd.DataFrame] = {}
     moves = with_segments(account_movements(timeline, bounds, ttm), segments)
     revenue = revenue_table(moves, periods)
+    del moves  # a row per account and period, twice: not held through the other families
     names = segment_order(revenue["segment"])
     renewals = renewal_table(with_segments(renewal_decisions(timeline, bounds), segments), periods)
     out["revenue"] = revenue.merge(renewals, on=["segment", "period"], how="left")

@@ -151,53 +151,72 @@ def usage_by_account(events, bounds: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd
     period; ``account_id`` and ``feature`` categorical, as there are many rows).
     """
     edges = _day_bounds(bounds)
-    n_periods, n_days = len(bounds) - 1, int(edges[-1] - edges[0])
+    n_periods = len(bounds) - 1
     accounts, types = _Codes(), _Codes()
     cell_sums, account_days, cell_types = KeySums(sums=True), KeySums(), KeySums()
     for batch in _batches(events):
         acc = accounts.encode(batch["account_id"])
         typ = types.encode(batch["event_type"])
-        if len(types.index) >> TYPE_BITS or (len(accounts.index) * n_periods) >> 62 - TYPE_BITS:
+        if len(types.index) >> 31 or (len(accounts.index) * n_periods) >> 62 - TYPE_BITS:
             raise ValueError("too many accounts, periods or event types to pack in one key")
-        stamps = batch["timestamp"]
-        day = day_numbers(stamps)
-        value = batch["value"].to_numpy(dtype=np.float64, na_value=np.nan)
-        ok = (acc >= 0) & (typ >= 0) & ~np.isnat(stamps.to_numpy())
-        k = np.searchsorted(edges, day, side="right") - 1
-        keep = ok & (k >= 0) & (k < n_periods)
-        acc, day, typ, k = acc[keep], day[keep], typ[keep], k[keep]
-        cell = acc * n_periods + k  # one per (account, period)
-        cell_sums.add(cell, np.rint(value[keep] * MICRO).astype(np.int64))
-        account_days.add(acc * n_days + (day - edges[0]))
-        cell_types.add(cell << TYPE_BITS | typ)
+        _add_batch(batch, acc, typ, edges, cell_sums, account_days, cell_types)
+    batch = acc = typ = None  # the last batch is not held while the frames are built
+    names = pd.Index(accounts.index.astype(str))
+    usage = _usage_frame(cell_sums, account_days, edges, names, bounds)
+    del cell_sums, account_days  # each step's temporaries go before the next one's
+    adoption = _adoption_frame(cell_types, n_periods, names, types, bounds)
+    return usage, adoption
+
+
+def _add_batch(batch, acc, typ, edges, cell_sums, account_days, cell_types) -> None:
+    """One batch's keys into the three sums (a function, so its arrays go when it returns)."""
+    n_periods, n_days = len(edges) - 1, int(edges[-1] - edges[0])
+    stamps = batch["timestamp"]
+    day = day_numbers(stamps)
+    value = batch["value"].to_numpy(dtype=np.float64, na_value=np.nan)
+    ok = (acc >= 0) & (typ >= 0) & ~np.isnat(stamps.to_numpy())
+    k = np.searchsorted(edges, day, side="right") - 1
+    keep = ok & (k >= 0) & (k < n_periods)
+    acc, day, typ, k = acc[keep], day[keep], typ[keep], k[keep]
+    cell = acc * n_periods + k  # one per (account, period)
+    cell_sums.add(cell, np.rint(value[keep] * MICRO).astype(np.int64))
+    account_days.add(acc * n_days + (day - edges[0]))
+    cell_types.add(cell << TYPE_BITS | typ)
+
+
+def _usage_frame(cell_sums: KeySums, account_days: KeySums, edges, names, bounds) -> pd.DataFrame:
+    n_periods, n_days = len(bounds) - 1, int(edges[-1] - edges[0])
     cells, sums = cell_sums.result()
     days, _ = account_days.result()
     period = np.searchsorted(edges, days % n_days + edges[0], side="right") - 1
     day_cell = (days // n_days) * n_periods + period  # sorted, as the days are
-    starts = np.flatnonzero(np.r_[True, day_cell[1:] != day_cell[:-1]]) if len(days) else days
-    active = np.diff(np.append(starts, len(days)))  # the same cells as ``cells``, in order
-    names = pd.Index(accounts.index.astype(str))
-    periods = bounds.to_numpy()
-    usage = pd.DataFrame(
+    del days, period
+    starts = (
+        np.flatnonzero(np.r_[True, day_cell[1:] != day_cell[:-1]]) if len(day_cell) else day_cell
+    )
+    active = np.diff(np.append(starts, len(day_cell)))  # the same cells as ``cells``, in order
+    return pd.DataFrame(
         {
             "account_id": names.to_numpy()[cells // n_periods],
-            "period": periods[cells % n_periods],
+            "period": bounds.to_numpy()[cells % n_periods],
             "events": sums / MICRO,
             "active_days": active,
         }
     )
+
+
+def _adoption_frame(cell_types: KeySums, n_periods: int, names, types, bounds) -> pd.DataFrame:
     pairs, _ = cell_types.result()
-    cell = pairs >> TYPE_BITS
-    adoption = pd.DataFrame(
-        {
-            "account_id": pd.Categorical.from_codes(cell // n_periods, categories=names),
-            "period": periods[cell % n_periods],
-            "feature": pd.Categorical.from_codes(
-                pairs & ((1 << TYPE_BITS) - 1), categories=pd.Index(types.index.astype(str))
-            ),
-        }
+    feature = pd.Categorical.from_codes(
+        (pairs & ((1 << TYPE_BITS) - 1)).astype(np.int32),
+        categories=pd.Index(types.index.astype(str)),
     )
-    return usage, adoption
+    cell = pairs >> TYPE_BITS
+    del pairs
+    period = bounds.to_numpy()[cell % n_periods]
+    account = pd.Categorical.from_codes((cell // n_periods).astype(np.int32), categories=names)
+    del cell
+    return pd.DataFrame({"account_id": account, "period": period, "feature": feature})
 
 
 def usage_table(usage: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
