@@ -57,9 +57,12 @@ RULES: dict[str, list[str]] = {
 RULE_TESTS: dict[str, list[str]] = {
     "labels": ["tests/features/test_label_boundaries.py", "tests/features/test_timeline.py"],
     "timeline": ["tests/features/test_timeline.py", "tests/features/test_label_boundaries.py"],
+    # The cut by hand and the one build at the exact instant; the random-table properties of
+    # test_point_in_time.py take over a minute per mutant on the shared machine.
     "point-in-time cut": [
-        "tests/features/test_point_in_time.py",
+        "tests/features/test_visible.py",
         "tests/features/test_label_boundaries.py",
+        "tests/features/test_point_in_time.py::test_rows_stamped_exactly_at_the_as_of_instant",
     ],
     "split and gap": ["tests/training/test_split.py"],
     # The map and the choice, by hand (the pipeline tests fit boosters: minutes per mutant).
@@ -223,6 +226,30 @@ EQUIVALENT: dict[str, str] = {
         [f"features.timeline.x_observed_until__mutmut_{n}" for n in (21, 23, 24)],
         "concat without ignore_index: the repeated labels only index a mask built from the same "
         "Series, and only the maximum is read",
+    ),
+    **dict.fromkeys(
+        [f"features.pointintime.x__joined_text__mutmut_{n}" for n in (21, 22, 23, 24, 26)],
+        "stripping the joined text or not, keeping empty strings or not: the text only feeds "
+        "sentiment_scores, which strips it and gives NaN for a blank one",
+    ),
+    **dict.fromkeys(
+        [f"features.pointintime.x_prepare_tables__mutmut_{n}" for n in (12, 39, 58)],
+        "sort kind 'STABLE' for 'stable': numpy reads a sort kind by its first letter, any case",
+    ),
+    **dict.fromkeys(
+        [
+            "features.pointintime.x_rows_before__mutmut_8",
+            "features.pointintime.x_rows_between__mutmut_9",
+            "features.pointintime.x_rows_between__mutmut_20",
+        ],
+        "searchsorted's side='left' left out: it is the default",
+    ),
+    **dict.fromkeys(
+        [f"features.pointintime.x_visible_tables__mutmut_{n}" for n in (48, 49)],
+        "status left out of the blanking: the next lines overwrite status with open/resolved",
+    ),
+    "features.pointintime.x_visible_tables__mutmut_83": (
+        "events=None left out of the visible Tables: None is the field's default"
     ),
     "training.split.x_early_stopping_split__mutmut_7": (
         "len(dates) >= 1 for > 1: with one date the time branch's inner rows (before the only "

@@ -106,3 +106,24 @@ def test_probability_scores_columns_by_hand():
     assert list(out["band"]) == ["red", "green"]
     assert list(out["arr_at_risk"]) == pytest.approx([3600.0, 120.0])  # p x 12 x MRR
     assert out["renewal_due_in_days"].iloc[0] == 30 and np.isnan(out["renewal_due_in_days"].iloc[1])
+    assert list(out.columns) == [
+        "account_id",
+        "as_of",
+        "churn_probability",
+        "renewal_probability",
+        "health_score",
+        "band",
+        "renewal_due_in_days",
+        "arr_at_risk",
+    ]
+    assert list(out["account_id"]) == ["a", "b"]
+    assert (out["as_of"] == pd.Timestamp("2025-06-01")).all()
+    assert list(out["churn_probability"]) == [0.3, 0.05]
+    assert out["renewal_probability"].iloc[0] == 0.6 and np.isnan(
+        out["renewal_probability"].iloc[1]
+    )
+    # No revenue or term-end columns: NaN, not zero.
+    bare = probability_scores(
+        frame[["account_id", "as_of"]], np.array([0.3, 0.05]), np.array([0.6, 0.1]), ScoreConfig()
+    )
+    assert bare["arr_at_risk"].isna().all() and bare["renewal_due_in_days"].isna().all()

@@ -27,12 +27,14 @@ CHAMPION_DATES = list(pd.date_range("2024-01-01", periods=12, freq="30D"))
 TRAIN_DATES = list(pd.date_range("2024-01-01", periods=5, freq="30D"))  # 01-01 .. 04-30
 
 
-def binary_matrix(dates, inverted: bool = False, feature: str = "signal", accounts: int = 200):
+def binary_matrix(
+    dates, inverted: bool = False, feature: str = "signal", accounts: int = 200, prefix: str = "A"
+):
     rng = np.random.default_rng(len(dates))
     signal = rng.integers(0, 2, size=len(dates) * accounts).astype(float)
     return pd.DataFrame(
         {
-            "account_id": np.tile([f"A{i:03d}" for i in range(accounts)], len(dates)),
+            "account_id": np.tile([f"{prefix}{i:03d}" for i in range(accounts)], len(dates)),
             "as_of": np.repeat(pd.DatetimeIndex(dates), accounts),
             feature: signal,
             "churned": 1.0 - signal if inverted else signal,
@@ -171,3 +173,23 @@ def test_a_kfold_champion_does_not_say_when_its_labels_end(tracking, fast_config
     assert reason.startswith(
         "not promoted: champion v1 does not record when its training labels end, so"
     )
+
+
+def test_the_same_window_means_the_same_accounts_dates_and_labels(champion, fast_config):
+    # Each challenger differs from the champion's validation rows in one thing only, so none is
+    # "validated on the same rows": the champion (labels settled 2024-09-11) is scored on them.
+    scored = "on the same validation window (champion scored on these rows)"
+    # The same accounts and dates, every label flipped: the champion ranks them backwards.
+    flipped = fit_target(binary_matrix(CHAMPION_DATES, inverted=True), "churned", fast_config)
+    promoted, reason, logged = gate(flipped)
+    assert promoted and logged["champion_val_roc_auc"] == 0.0
+    assert reason == f"val_roc_auc 1.0000 beats champion v1's 0.0000 {scored}"
+    # Other account ids, the same dates and labels: ranked perfectly, a tie.
+    renamed = fit_target(binary_matrix(CHAMPION_DATES, prefix="B"), "churned", fast_config)
+    promoted, reason, _ = gate(renamed)
+    assert not promoted and reason.endswith(f"ties champion v1's 1.0000 {scored}")
+    # The same accounts and labels one day later (validation from 2024-09-28).
+    later = [d + pd.Timedelta(days=1) for d in CHAMPION_DATES]
+    shifted = fit_target(binary_matrix(later), "churned", fast_config)
+    promoted, reason, _ = gate(shifted)
+    assert not promoted and reason.endswith(f"ties champion v1's 1.0000 {scored}")
