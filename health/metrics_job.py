@@ -113,7 +113,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         console.print(f"[red]{error}[/red]")
         return 2
     try:
-        tables = load_tables(args.data)
+        tables = load_tables(args.data, events_on_disk=True)  # metrics stream over event batches
         scores = read_scores(args.scores) if args.scores else None
     except ContractError as error:
         console.print(f"[red]The input data does not meet the contract[/red] ({args.data}):")
