@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    from features.builders import FAMILIES
+    from features.catalogue import FAMILIES
     from features.loading import load_tables
     from features.matrix import build_features
     from features.usage_types import chosen_types

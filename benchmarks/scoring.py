@@ -40,7 +40,7 @@ CATEGORIES = {
 
 
 def feature_names() -> list[str]:
-    from features.builders import FEATURES
+    from features.catalogue import FEATURES
 
     return [*FEATURES, "seats", *CATEGORIES]
 

@@ -11,10 +11,17 @@ In pipeline order:
 - ``timeline``: when the data ends, the as-of grid, who is active at a date.
 - ``labels``: coverage spells, the churn and renewal labels, churn dates.
 - ``pointintime``: the as-of cut: rows strictly before the date (``visible_tables``).
-- ``usage_types``: per-event-type columns, chosen at training time.
-- ``events``: usage and adoption from the events table, for all as-of dates in one pass.
-- ``sentiment``: offline text sentiment in [-1, 1].
-- ``builders``: one function per feature family, in order (``BUILDERS``).
+- ``sentiment``: offline text sentiment in [-1, 1], scored once per build.
+- ``catalogue``: one entry per feature: family, tables read, phrase, sentence template.
+- ``per_account``: counts, changes and days per account, shared by the families.
+- ``events``: the events table reduced once for all as-of dates of a build.
+- ``usage``: the usage family (events, active days and users, trend, recency, per seat).
+- ``usage_types``: per-event-type usage columns, their names and phrases.
+- ``adoption``: the adoption family (features used, catalogue share, core depth, seats used).
+- ``sentiment_features``: the sentiment family (texts, NPS, CSAT).
+- ``support``: the support family (ticket volume, backlog, priority, response, resolution).
+- ``account``: the contract family (tenure, price, term, the accounts' own columns; seats).
+- ``builders``: the families' builders, in order (``BUILDERS``).
 - ``matrix``: builders x as-of grid -> the feature matrix with its labels.
 - ``table``: a ready feature table (already one row per account) as feature rows.
 - ``spark``: the same matrix on Apache Spark, partitioned by account.

@@ -1,7 +1,7 @@
-"""Usage and adoption features from the events table, for many as-of dates.
+"""The events table reduced once, for every as-of date of a build: usage and adoption inputs.
 
 Why this shape: event tables run to 100M rows. They are read once (in batches when they stay on
-disk as Parquet, see ``features.contract.EventFiles``) and reduced to two small tables of integer
+disk as Parquet, ``features.loading.EventFiles``) and reduced to two small tables of integer
 codes; every as-of date is then a few vectorised passes over a contiguous slice of them.
 
 The reduction: ``type_days`` has one row per (account, event type, day) with the summed ``value``,
@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.adoption import adoption_columns
+from features.usage import usage_columns
 from features.usage_types import PREFIX, type_columns, type_slug
 
 EPOCH = np.datetime64("1970-01-01", "D")
@@ -31,33 +33,6 @@ SLOPE_WEEKS = 12
 CORE_SHARE = 0.25  # the share of recently used event types that count as core
 MICRO = 1_000_000  # values are summed in millionths (exact integers)
 BATCH_ROWS = 8_000_000  # rows per batch when reducing an in-memory table
-
-# Per (account, as-of) columns the SQL returns, in the order the query produces them.
-_COLUMNS = (
-    "events_7d",
-    "events_30d",
-    "events_90d",
-    "events_prev_30d",
-    "active_days_7d",
-    "active_days_30d",
-    "active_days_90d",
-    "slope_numerator",
-    "slope_total",
-    "active_users_7d",
-    "active_users_30d",
-    "active_users_90d",
-    "active_users_prev_30d",
-    "features_used_30d",
-    "features_used_90d",
-    "features_dropped_30d",
-    "core_features_used_30d",
-    "core_feature_days_30d",
-    "last_day",
-    "first_day",
-    "features_new_30d",
-    "core_features_adopted",
-    "core_adoption_age_sum",
-)
 
 
 def day_numbers(timestamps: pd.Series) -> np.ndarray:
@@ -410,57 +385,12 @@ def _days(days: np.ndarray, start: int, stop: int) -> slice:
     return slice(*np.searchsorted(days, [start, stop]))
 
 
-def _ratio(num: pd.Series, den: pd.Series | float) -> pd.Series:
-    """num / den, NaN where the denominator is zero or unknown."""
-    if isinstance(den, pd.Series):
-        return num / den.where(den > 0)
-    return num / den if den > 0 else num * np.nan
-
-
-def _finish(raw: pd.DataFrame, t: int, catalogue: int, n_core: int, has_users: bool):
-    """Turn raw aggregates into the feature columns (one definition for every as-of date).
-
-    ``raw`` has a row per account to report; accounts without events before ``t`` have nulls,
-    which become the true value: 0 for counts, unknown (NaN) for recency and ratios over nothing.
-    """
-    counts = [c for c in _COLUMNS if c not in ("last_day", "first_day", "core_adoption_age_sum")]
+def _filled(raw: pd.DataFrame) -> pd.DataFrame:
+    """Raw aggregates as true values: accounts without events before the date have 0 of every
+    count; their first and last day (and the age sum behind an average) stay unknown."""
+    counts = [c for c in raw.columns if c not in ("last_day", "first_day", "core_adoption_age_sum")]
     raw[counts] = raw[counts].astype(float).fillna(0.0)
-    out = pd.DataFrame(index=raw.index)
-    for c in ("events_7d", "events_30d", "events_90d", "events_prev_30d"):
-        out[c] = raw[c]
-    out["events_change_30d"] = _ratio(
-        raw["events_30d"] - raw["events_prev_30d"], raw["events_prev_30d"]
-    )
-    for c in ("active_days_7d", "active_days_30d", "active_days_90d"):
-        out[c] = raw[c]
-    if has_users:
-        for c in (
-            "active_users_7d",
-            "active_users_30d",
-            "active_users_90d",
-            "active_users_prev_30d",
-        ):
-            out[c] = raw[c]
-        out["active_users_change_30d"] = _ratio(
-            raw["active_users_30d"] - raw["active_users_prev_30d"], raw["active_users_prev_30d"]
-        )
-    # least-squares slope of 12 weekly totals over their mean: sum(v x) / 143 / (sum(v) / 12),
-    # with x = week position - 5.5; the SQL sums v * 2x to stay in integers.
-    out["usage_slope_12w"] = _ratio(raw["slope_numerator"] * 12 / (2 * 143), raw["slope_total"])
-    out["days_since_last_event"] = (t - raw["last_day"]).astype(float)
-    out["features_used_30d"] = raw["features_used_30d"]
-    out["features_used_90d"] = raw["features_used_90d"]
-    out["catalogue_share_90d"] = _ratio(raw["features_used_90d"], float(catalogue))
-    out["features_new_30d"] = raw["features_new_30d"]
-    out["features_dropped_30d"] = raw["features_dropped_30d"]
-    out["core_features_used_30d"] = raw["core_features_used_30d"] if n_core else np.nan
-    out["core_depth_30d"] = _ratio(raw["core_feature_days_30d"], float(30 * n_core))
-    out["core_adoption_share"] = _ratio(raw["core_features_adopted"], float(n_core))
-    out["days_since_core_adoption"] = _ratio(
-        raw["core_adoption_age_sum"].astype(float), raw["core_features_adopted"]
-    )
-    out["days_since_first_event"] = (t - raw["first_day"]).astype(float)
-    return out
+    return raw
 
 
 def event_batches(events) -> Iterator[pd.DataFrame]:
@@ -527,8 +457,9 @@ def event_features(
 ) -> dict[pd.Timestamp, pd.DataFrame]:
     """Usage and adoption aggregates per as-of date (a midnight), one row per account asked for.
 
-    ``events`` is a DataFrame or ``features.contract.EventFiles``. Seat-based ratios are added by
-    ``features.builders.usage_and_adoption``. ``types`` is the event-type catalogue over all
+    ``events`` is a DataFrame or ``features.loading.EventFiles``. The columns are worked out by
+    ``features.usage.usage_columns`` and ``features.adoption.adoption_columns``; the per-seat
+    ratios are added by the builders, which meet the seats. ``types`` is the event-type catalogue over all
     accounts; by default these events' own (right when they are all the accounts' events).
     Per-type usage (``features.usage_types``) is added for ``event_types`` (slugs, as a trained
     model lists them) or, when those are not given, for the ``top_types`` event types most
@@ -553,8 +484,11 @@ def event_features(
         t = days[as_of]
         raw, catalogue, n_core = windows.at(t, types)
         rows = codes.reindex(accounts).to_numpy()
-        raw = raw.reindex(rows)
-        frame = _finish(raw.reset_index(drop=True), t, catalogue, n_core, daily.has_users)
+        raw = _filled(raw.reindex(rows).reset_index(drop=True))
+        frame = pd.concat(
+            [usage_columns(raw, t, daily.has_users), adoption_columns(raw, t, catalogue, n_core)],
+            axis=1,
+        )
         if event_types:
             present = np.where(pd.isna(rows), -1, np.nan_to_num(rows, nan=-1)).astype(np.int64)
             typed = _typed_frame(windows, t, event_types, present, frame)

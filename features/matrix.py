@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
-from features.builders import BUILDERS, usage_and_adoption
+from features.builders import BUILDERS
 from features.contract import Tables
 from features.events import TypeCatalogue, event_features
 from features.labels import LabelConfig, labels
@@ -35,15 +35,16 @@ def features_at(
 ) -> pd.DataFrame:
     """Features of every account active at ``as_of``, from ``prepare_tables`` output.
 
-    ``usage`` holds the event aggregates at ``as_of`` (``features.events``), for the accounts
-    active then; None when there is no events table.
+    ``usage`` holds the event features at ``as_of`` (``features.events``), for the accounts
+    active then; None when there is no events table. Builders that need events are handed it.
     """
     visible = visible_tables(prepared, as_of)
     accounts = pd.Index(active_terms(visible.subscriptions, as_of)["account_id"], name="account_id")
-    present = set(visible.present())
-    parts = [] if usage is None else [usage_and_adoption(usage, visible, accounts, as_of)]
-    parts += [
-        builder(visible, as_of, accounts) for _, builder, needs in BUILDERS if set(needs) <= present
+    present = set(visible.present()) | ({"events"} if usage is not None else set())
+    parts = [
+        builder(visible, as_of, accounts, *([usage] if "events" in needs else []))
+        for _, builder, needs in BUILDERS
+        if set(needs) <= present
     ]
     frame = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=accounts)
     frame = frame.loc[:, ~frame.columns.duplicated()]
@@ -61,7 +62,7 @@ def build_features(
 ) -> pd.DataFrame:
     """``account_id, as_of, features...`` for every active account at each as-of date.
 
-    Event aggregates for all dates come from one pass over the events (``features.events``);
+    Event features for all dates come from one pass over the events (``features.events``);
     the other families are computed date by date from ``visible_tables``. ``types``: the
     event-type catalogue of all accounts when ``tables`` hold only some (a Spark partition).
     Per-type usage is built for ``event_types`` (a trained model's,

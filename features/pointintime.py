@@ -1,4 +1,8 @@
-"""The one place that decides what a feature may see at an as-of date: rows strictly before it."""
+"""What a feature may see at an as-of date: rows strictly before it.
+
+Every table is cut here except events: ``features.events`` reduces those once for all the dates
+of a build, reading for each date only the days before it.
+"""
 
 from __future__ import annotations
 
@@ -90,7 +94,7 @@ def visible_tables(tables: Tables, as_of: pd.Timestamp) -> Tables:
 
     Rows dated on or after ``as_of`` are dropped, and facts recorded later on earlier rows (a
     ticket resolved after ``as_of``, its CSAT, its status) are blanked. Events are not cut here
-    (they are aggregated in SQL by ``features.events``, whose queries read days before ``as_of``
+    (``features.events`` reduces them for every date at once, reading days before each date
     only); the visible tables carry none.
     """
     subscriptions = visible_subscriptions(tables.subscriptions, as_of)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from features.builders import FAMILIES, FEATURES
+from features.catalogue import FAMILIES, FEATURES
 from serving.bands import BAND_COLOURS, BANDS
 from training.report import find_output
 
@@ -72,7 +72,7 @@ def family_columns(scores: pd.DataFrame) -> list[str]:
 
 def feature_label(name: str) -> str:
     """A feature's phrase for people; static attributes keep their column name."""
-    return FEATURES[name].label if name in FEATURES else name
+    return FEATURES[name].phrase if name in FEATURES else name
 
 
 # ----- band distribution ----------------------------------------------------------------------

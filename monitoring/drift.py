@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from features.builders import feature_family
+from features.catalogue import feature_family
 from serving.model import HealthModel, model_input
 from serving.reference import numeric_shares, shares_like
 

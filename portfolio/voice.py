@@ -1,7 +1,7 @@
 """Voice of the customer per period: NPS, CSAT (surveys and tickets), CES, survey response rates.
 
 Every figure counts the responses dated in the period (surveys by ``responded_at``; ticket CSAT by
-``resolved_at``, else ``created_at``, as ``features.builders`` dates it), one row per period and
+``resolved_at``, else ``created_at``, as ``features.sentiment_features`` dates it), one row per period and
 metric in a long table: ``metric, responses, value, low, high`` (a 90% interval) and
 ``low_responses`` (fewer than ``min_responses``: read the figure as anecdote). A period with no
 responses has ``responses = 0`` and no value or interval, never a zero. Scores outside a metric's

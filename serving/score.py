@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow.dataset as ds
 from mlflow.tracking import MlflowClient
 
-from features.builders import FAMILIES, feature_family
+from features.catalogue import FAMILIES, feature_family
 from features.contract import Tables
 from features.labels import LabelConfig
 from features.matrix import build_features

@@ -12,9 +12,16 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from features.builders import FEATURES
+from features.catalogue import (
+    FEATURES,
+    Change,
+    DaysSince,
+    Plain,
+    Sentence,
+    Worded,
+    feature_phrase,
+)
 from features.usage_types import parse as parse_type
-from features.usage_types import type_label
 
 Template = Callable[[pd.DataFrame], pd.Series]
 
@@ -122,82 +129,45 @@ def _term(frame: pd.DataFrame) -> pd.Series:
     return out.where(~(days < 45), "On a monthly term")
 
 
-_EVENTS = _change("events_30d", "events_prev_30d", "product usage (events)")
-_USERS = _change("active_users_30d", "active_users_prev_30d", "active users")
-_TICKETS = _change("tickets_90d", "tickets_prev_90d", "support tickets", "the last 90 days")
-
-TEMPLATES: dict[str, Template] = {
-    "events_7d": _plain("events_7d", "", ",.0f", " product events in the last 7 days"),
-    "events_30d": _EVENTS,
-    "events_prev_30d": _EVENTS,
-    "events_change_30d": _EVENTS,
-    "events_90d": _plain("events_90d", "", ",.0f", " product events in the last 90 days"),
-    "active_days_30d": _plain("active_days_30d", "Active on ", ".0f", " of the last 30 days"),
-    "active_users_30d": _USERS,
-    "active_users_prev_30d": _USERS,
-    "active_users_change_30d": _USERS,
-    "events_per_seat_30d": _plain(
-        "events_per_seat_30d", "", ",.1f", " events per licensed seat in the last 30 days"
-    ),
-    "usage_slope_12w": _slope,
-    "days_since_last_event": _days_since("days_since_last_event", "product activity"),
-    "features_used_30d": _plain(
-        "features_used_30d", "Used ", ".0f", " product features in the last 30 days"
-    ),
-    "features_used_90d": _plain(
-        "features_used_90d", "Used ", ".0f", " product features in the last 90 days"
-    ),
-    "catalogue_share_90d": _plain(
-        "catalogue_share_90d", "Uses ", ".0%", " of the product's features"
-    ),
-    "features_dropped_30d": _plain(
-        "features_dropped_30d", "Stopped using ", ".0f", " feature(s) in the last 30 days"
-    ),
-    "seat_utilisation_30d": _plain(
-        "seat_utilisation_30d", "", ".0%", " of licensed seats were active in the last 30 days"
-    ),
-    "days_since_first_event": _plain(
-        "days_since_first_event", "Using the product for ", ".0f", " months", 1 / 30.4
-    ),
-    "sentiment_mean_90d": _sentiment,
-    "sentiment_min_90d": _plain(
-        "sentiment_min_90d", "Most negative ticket or comment in 90 days scored ", "+.2f", ""
-    ),
-    "negative_texts_90d": _plain(
-        "negative_texts_90d", "", ".0f", " negative tickets or comments in the last 90 days"
-    ),
-    "latest_nps": _plain("latest_nps", "Latest NPS score is ", ".0f", " out of 10"),
-    "nps_change": _plain("nps_change", "NPS moved ", "+.0f", " points since the previous survey"),
-    "is_detractor": _plain("latest_nps", "Latest NPS (", ".0f", ") is a detractor score"),
-    "is_promoter": _plain("latest_nps", "Latest NPS (", ".0f", ") is a promoter score"),
-    "tickets_30d": _plain("tickets_30d", "", ".0f", " support tickets in the last 30 days"),
-    "tickets_90d": _TICKETS,
-    "tickets_prev_90d": _TICKETS,
-    "open_tickets": _plain("open_tickets", "", ".0f", " support tickets still open"),
-    "high_priority_share_90d": _plain(
-        "high_priority_share_90d", "", ".0%", " of tickets in 90 days were high priority"
-    ),
-    "mean_resolution_days_90d": _plain(
-        "mean_resolution_days_90d", "Tickets took ", ".1f", " days to resolve on average"
-    ),
-    "escalations_90d": _plain("escalations_90d", "", ".0f", " escalated tickets in 90 days"),
-    "days_since_last_ticket": _days_since("days_since_last_ticket", "support ticket"),
-    "tenure_days": _plain("tenure_days", "Customer for ", ".0f", " months", 1 / 30.4),
-    "mrr": _plain("mrr", "Pays ", ",.0f", " a month"),
-    "mrr_change_pct": _price,
-    "days_to_term_end": _plain("days_to_term_end", "Renewal is due in ", ".0f", " days"),
-    "term_length_days": _term,
+WORDED: dict[str, Template] = {
+    "mood": _sentiment,
+    "trend": _slope,
+    "price": _price,
+    "term": _term,
 }
 
 
+def _template(name: str, sentence: Sentence) -> Template:
+    """The sentence function of one catalogue entry's template."""
+    if isinstance(sentence, Plain):
+        column = sentence.column or name
+        return _plain(column, sentence.before, sentence.spec, sentence.after, sentence.scale)
+    if isinstance(sentence, Change):
+        return _change(sentence.now, sentence.before, sentence.noun, sentence.window)
+    if isinstance(sentence, DaysSince):
+        return _days_since(name, sentence.what)
+    return WORDED[sentence.key]
+
+
+# One template per catalogue entry that has a sentence (``features.catalogue``).
+TEMPLATES: dict[str, Template] = {
+    name: _template(name, entry.sentence)
+    for name, entry in FEATURES.items()
+    if entry.sentence is not None
+}
+
 # Templates that word a missing value themselves ("No support ticket on record").
-SAYS_WHEN_MISSING = frozenset({"days_since_last_event", "days_since_last_ticket", "mrr_change_pct"})
+SAYS_WHEN_MISSING = frozenset(
+    name
+    for name, entry in FEATURES.items()
+    if isinstance(entry.sentence, DaysSince)
+    or (isinstance(entry.sentence, Worded) and entry.sentence.says_when_missing)
+)
 
 
 def feature_label(feature: str) -> str:
     """The feature's phrase with a capital first letter ('Seats', 'Days as a customer')."""
-    label = FEATURES[feature].label if feature in FEATURES else type_label(feature)
-    label = label or feature.replace("_", " ")
+    label = feature_phrase(feature) or feature.replace("_", " ")
     return label[0].upper() + label[1:]
 
 

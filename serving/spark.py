@@ -154,7 +154,7 @@ def previous_scores(spark, path: str, as_of: pd.Timestamp):
     and their date, if they are from before ``as_of``; else (None, None)."""
     from pyspark.sql import functions as F
 
-    from features.builders import FAMILIES
+    from features.catalogue import FAMILIES
     from features.spark import _exists
 
     path = path.rstrip("/")

@@ -77,7 +77,7 @@ def test_score_changes_split_each_move_into_families():
 def test_move_drivers_rank_features_by_points_change():
     drivers = review.move_drivers(NOW, BEFORE, ["A", "B"], top=1)
     assert drivers["account_id"].tolist() == ["A", "B"]
-    assert drivers.loc[0, "feature"] == review.FEATURES["events_30d"].label
+    assert drivers.loc[0, "feature"] == review.FEATURES["events_30d"].phrase
     assert drivers.loc[0, "points_change"] == -20.0
     assert drivers.loc[1, "points_change"] == 2.0
 

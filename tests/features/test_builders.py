@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.builders import FAMILIES, FEATURES, feature_family, static_attributes
+from features.account import static_attributes
+from features.catalogue import FAMILIES, FEATURES, feature_family
 from features.contract import Tables
 from features.matrix import build_feature_matrix, build_features, feature_columns
 

@@ -1,6 +1,6 @@
 """Oracle: a slow, obviously correct per-account loop agrees with the fast builders on random data.
 
-The loop below restates every feature's definition (features/builders.py, features/events.py)
+The loop below restates every feature's definition (the family modules of features/ and features/events.py)
 row by row in plain Python, one account and one as-of date at a time.
 """
 

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.builders import sentiment
 from features.contract import Tables
+from features.sentiment_features import sentiment
 
 T = pd.Timestamp("2025-03-01")
 

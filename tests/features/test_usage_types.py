@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.builders import feature_family
+from features.catalogue import feature_family
 from features.events import event_features
 from features.usage_types import chosen_types, type_slug
 from serving.sentences import driver_sentences, feature_label

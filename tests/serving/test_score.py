@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 import shap
 
-from features.builders import FAMILIES
+from features.catalogue import FAMILIES
 from features.matrix import build_features
 from features.usage_types import chosen_types
 from health.cli import main

@@ -1,0 +1,49 @@
+"""The adoption family: distinct features used, the share of the catalogue, depth in the core
+features, seat utilisation, time since first use.
+
+Catalogue and core span all accounts (``features.events.TypeCatalogue``); ``adoption_columns``
+turns one as-of date's raw event aggregates into the columns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from features.account import licensed_seats
+from features.catalogue import FEATURES
+from features.contract import Tables
+from features.per_account import ratio
+
+
+def adoption_columns(raw: pd.DataFrame, t: int, catalogue: int, n_core: int) -> pd.DataFrame:
+    """Adoption from raw aggregates at as-of day ``t``, with the catalogue and core sizes then."""
+    out = pd.DataFrame(index=raw.index)
+    out["features_used_30d"] = raw["features_used_30d"]
+    out["features_used_90d"] = raw["features_used_90d"]
+    out["catalogue_share_90d"] = ratio(raw["features_used_90d"], float(catalogue))
+    out["features_new_30d"] = raw["features_new_30d"]
+    out["features_dropped_30d"] = raw["features_dropped_30d"]
+    out["core_features_used_30d"] = raw["core_features_used_30d"] if n_core else np.nan
+    out["core_depth_30d"] = ratio(raw["core_feature_days_30d"], float(30 * n_core))
+    out["core_adoption_share"] = ratio(raw["core_features_adopted"], float(n_core))
+    out["days_since_core_adoption"] = ratio(
+        raw["core_adoption_age_sum"].astype(float), raw["core_features_adopted"]
+    )
+    out["days_since_first_event"] = (t - raw["first_day"]).astype(float)
+    return out
+
+
+def adoption(
+    tables: Tables, as_of: pd.Timestamp, accounts: pd.Index, events: pd.DataFrame
+) -> pd.DataFrame:
+    """The adoption columns of the day's event features, with active users per licensed seat."""
+    family = [c for c in events.columns if c in FEATURES and FEATURES[c].family == "adoption"]
+    out = events[family].reindex(accounts)
+    if "active_users_30d" in events:
+        out.insert(
+            out.columns.get_loc("days_since_first_event"),
+            "seat_utilisation_30d",
+            events["active_users_30d"].reindex(accounts) / licensed_seats(tables, accounts, as_of),
+        )
+    return out

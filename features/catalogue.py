@@ -1,0 +1,327 @@
+"""The feature catalogue: one entry per feature name, read by the builders and by serving.
+
+An entry says the feature's family (what its SHAP points roll up to), the tables it reads, the
+phrase a person understands, and the template of the sentence that states it as a driver
+(``serving.sentences`` words it). Adding a feature is one entry here plus its computation in the
+module of its family (``features.usage``, ``adoption``, ``sentiment_features``, ``support``,
+``account``); ``tests/features/test_catalogue.py`` fails on a column that has no entry.
+Per-event-type columns (``features.usage_types``) and the accounts table's own columns are named
+by the data, so they have no entry: they count as usage and contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from features.usage_types import type_label
+
+FAMILIES = ("usage", "adoption", "sentiment", "support", "contract")
+
+
+@dataclass(frozen=True)
+class Plain:
+    """'<before><value><after>', the value (of ``column``, default the feature) times ``scale``."""
+
+    before: str
+    spec: str
+    after: str
+    scale: float = 1.0
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """'Active users fell from 42 to 19 over the last 30 days (-55%)': a window against the one
+    before; shared by the pair and their change, so all three read the same."""
+
+    now: str
+    before: str
+    noun: str
+    window: str = "the last 30 days"
+
+
+@dataclass(frozen=True)
+class DaysSince:
+    """'Last support ticket 12 days ago', or 'No support ticket on record'."""
+
+    what: str
+
+
+@dataclass(frozen=True)
+class Worded:
+    """A sentence with wording of its own in ``serving.sentences`` (the mood of texts, ...)."""
+
+    key: str
+    says_when_missing: bool = False
+
+
+Sentence = Plain | Change | DaysSince | Worded
+
+
+@dataclass(frozen=True)
+class Feature:
+    """What a feature column means: family, tables read, phrase, and its driver sentence."""
+
+    family: str
+    reads: tuple[str, ...]
+    phrase: str
+    sentence: Sentence | None = None  # None: "<Phrase>: <value>"
+
+
+_EVENTS_MOVED = Change("events_30d", "events_prev_30d", "product usage (events)")
+_USERS_MOVED = Change("active_users_30d", "active_users_prev_30d", "active users")
+_TICKETS_MOVED = Change("tickets_90d", "tickets_prev_90d", "support tickets", "the last 90 days")
+
+FEATURES: dict[str, Feature] = {
+    # usage frequency. "Last N days" = the N days before the as-of date.
+    "events_7d": Feature(
+        "usage",
+        ("events",),
+        "product events in the last 7 days",
+        Plain("", ",.0f", " product events in the last 7 days"),
+    ),
+    "events_30d": Feature(
+        "usage", ("events",), "product events in the last 30 days", _EVENTS_MOVED
+    ),
+    "events_90d": Feature(
+        "usage",
+        ("events",),
+        "product events in the last 90 days",
+        Plain("", ",.0f", " product events in the last 90 days"),
+    ),
+    "events_prev_30d": Feature(
+        "usage", ("events",), "product events 31-60 days ago", _EVENTS_MOVED
+    ),
+    "events_change_30d": Feature(
+        "usage", ("events",), "change in events, last 30 days vs the 30 before", _EVENTS_MOVED
+    ),
+    "active_days_7d": Feature("usage", ("events",), "days with any activity in the last 7 days"),
+    "active_days_30d": Feature(
+        "usage",
+        ("events",),
+        "days with any activity in the last 30 days",
+        Plain("Active on ", ".0f", " of the last 30 days"),
+    ),
+    "active_days_90d": Feature("usage", ("events",), "days with any activity in the last 90 days"),
+    "active_users_7d": Feature("usage", ("events",), "active users in the last 7 days"),
+    "active_users_30d": Feature(
+        "usage", ("events",), "active users in the last 30 days", _USERS_MOVED
+    ),
+    "active_users_90d": Feature("usage", ("events",), "active users in the last 90 days"),
+    "active_users_prev_30d": Feature(
+        "usage", ("events",), "active users 31-60 days ago", _USERS_MOVED
+    ),
+    "active_users_change_30d": Feature(
+        "usage", ("events",), "change in active users vs the 30 days before", _USERS_MOVED
+    ),
+    "events_per_seat_30d": Feature(
+        "usage",
+        ("events",),
+        "events per licensed seat in the last 30 days",
+        Plain("", ",.1f", " events per licensed seat in the last 30 days"),
+    ),
+    "usage_slope_12w": Feature(
+        "usage",
+        ("events",),
+        "weekly usage trend over 12 weeks (share of mean per week)",
+        Worded("trend"),
+    ),
+    "days_since_last_event": Feature(
+        "usage", ("events",), "days since the last product activity", DaysSince("product activity")
+    ),
+    # adoption. Catalogue = every event type any account used before the as-of date; core = the
+    # quarter of the recently used types that the most accounts used (features.events.TypeCatalogue).
+    "features_used_30d": Feature(
+        "adoption",
+        ("events",),
+        "distinct product features used in the last 30 days",
+        Plain("Used ", ".0f", " product features in the last 30 days"),
+    ),
+    "features_used_90d": Feature(
+        "adoption",
+        ("events",),
+        "distinct product features used in the last 90 days",
+        Plain("Used ", ".0f", " product features in the last 90 days"),
+    ),
+    "catalogue_share_90d": Feature(
+        "adoption",
+        ("events",),
+        "share of the feature catalogue used in 90 days",
+        Plain("Uses ", ".0%", " of the product's features"),
+    ),
+    "features_new_30d": Feature("adoption", ("events",), "features first used in the last 30 days"),
+    "features_dropped_30d": Feature(
+        "adoption",
+        ("events",),
+        "features used 31-60 days ago but not since",
+        Plain("Stopped using ", ".0f", " feature(s) in the last 30 days"),
+    ),
+    "core_features_used_30d": Feature(
+        "adoption", ("events",), "core features used in the last 30 days"
+    ),
+    "core_depth_30d": Feature(
+        "adoption",
+        ("events",),
+        "share of the last 30 days on which core features were used (average)",
+    ),
+    "core_adoption_share": Feature("adoption", ("events",), "share of the core features ever used"),
+    "days_since_core_adoption": Feature(
+        "adoption",
+        ("events",),
+        "days since first use of the core features (average over those used)",
+    ),
+    "seat_utilisation_30d": Feature(
+        "adoption",
+        ("events",),
+        "active users per licensed seat (30 days)",
+        Plain("", ".0%", " of licensed seats were active in the last 30 days"),
+    ),
+    "days_since_first_event": Feature(
+        "adoption",
+        ("events",),
+        "days since the account first used the product",
+        Plain("Using the product for ", ".0f", " months", scale=1 / 30.4),
+    ),
+    # sentiment: text of tickets (subject + text) and survey comments scored in [-1, 1]; NPS and
+    # CSAT surveys; ticket CSAT
+    "sentiment_mean_90d": Feature(
+        "sentiment",
+        ("tickets", "surveys"),
+        "average sentiment of tickets and comments (90 days)",
+        Worded("mood"),
+    ),
+    "sentiment_min_90d": Feature(
+        "sentiment",
+        ("tickets", "surveys"),
+        "most negative ticket or comment (90 days)",
+        Plain("Most negative ticket or comment in 90 days scored ", "+.2f", ""),
+    ),
+    "negative_texts_90d": Feature(
+        "sentiment",
+        ("tickets", "surveys"),
+        "negative tickets and comments in 90 days",
+        Plain("", ".0f", " negative tickets or comments in the last 90 days"),
+    ),
+    "sentiment_change_90d": Feature(
+        "sentiment",
+        ("tickets", "surveys"),
+        "change in average sentiment, last 90 days vs the 90 before",
+    ),
+    "latest_nps": Feature(
+        "sentiment",
+        ("surveys",),
+        "latest NPS score",
+        Plain("Latest NPS score is ", ".0f", " out of 10"),
+    ),
+    "nps_change": Feature(
+        "sentiment",
+        ("surveys",),
+        "change between the last two NPS scores",
+        Plain("NPS moved ", "+.0f", " points since the previous survey"),
+    ),
+    "is_detractor": Feature(
+        "sentiment",
+        ("surveys",),
+        "latest NPS is a detractor (0-6)",
+        Plain("Latest NPS (", ".0f", ") is a detractor score", column="latest_nps"),
+    ),
+    "is_promoter": Feature(
+        "sentiment",
+        ("surveys",),
+        "latest NPS is a promoter (9-10)",
+        Plain("Latest NPS (", ".0f", ") is a promoter score", column="latest_nps"),
+    ),
+    "csat_mean_90d": Feature(
+        "sentiment", ("tickets", "surveys"), "average CSAT of tickets and surveys (90 days)"
+    ),
+    # support tickets (dated by creation; resolution and first response as known at the as-of)
+    "tickets_30d": Feature(
+        "support",
+        ("tickets",),
+        "support tickets in the last 30 days",
+        Plain("", ".0f", " support tickets in the last 30 days"),
+    ),
+    "tickets_prev_30d": Feature("support", ("tickets",), "support tickets 31-60 days ago"),
+    "tickets_change_30d": Feature(
+        "support", ("tickets",), "change in tickets, last 30 days vs the 30 before"
+    ),
+    "tickets_90d": Feature(
+        "support", ("tickets",), "support tickets in the last 90 days", _TICKETS_MOVED
+    ),
+    "tickets_prev_90d": Feature(
+        "support", ("tickets",), "support tickets 91-180 days ago", _TICKETS_MOVED
+    ),
+    "open_tickets": Feature(
+        "support",
+        ("tickets",),
+        "tickets still open",
+        Plain("", ".0f", " support tickets still open"),
+    ),
+    "high_priority_share_90d": Feature(
+        "support",
+        ("tickets",),
+        "share of high or urgent tickets (90 days)",
+        Plain("", ".0%", " of tickets in 90 days were high priority"),
+    ),
+    "mean_resolution_days_90d": Feature(
+        "support",
+        ("tickets",),
+        "mean days to resolve a ticket (90 days)",
+        Plain("Tickets took ", ".1f", " days to resolve on average"),
+    ),
+    "mean_first_response_hours_90d": Feature(
+        "support", ("tickets",), "mean hours to the first response to a ticket (90 days)"
+    ),
+    "escalations_90d": Feature(
+        "support",
+        ("tickets",),
+        "escalated tickets in 90 days",
+        Plain("", ".0f", " escalated tickets in 90 days"),
+    ),
+    "days_since_last_ticket": Feature(
+        "support", ("tickets",), "days since the last support ticket", DaysSince("support ticket")
+    ),
+    # contract (plus the accounts table's own columns, see features.account.static_attributes)
+    "tenure_days": Feature(
+        "contract",
+        ("subscriptions",),
+        "days as a customer",
+        Plain("Customer for ", ".0f", " months", scale=1 / 30.4),
+    ),
+    "mrr": Feature(
+        "contract",
+        ("subscriptions",),
+        "monthly recurring revenue",
+        Plain("Pays ", ",.0f", " a month"),
+    ),
+    "mrr_change_pct": Feature(
+        "contract",
+        ("subscriptions",),
+        "price change of the current term vs the previous one",
+        Worded("price", says_when_missing=True),
+    ),
+    "days_to_term_end": Feature(
+        "contract",
+        ("subscriptions",),
+        "days until the current term ends",
+        Plain("Renewal is due in ", ".0f", " days"),
+    ),
+    "term_length_days": Feature(
+        "contract", ("subscriptions",), "length of the current term in days", Worded("term")
+    ),
+    "current_plan": Feature(
+        "contract", ("subscriptions",), "plan of the main subscription (largest MRR)"
+    ),
+}
+
+
+def feature_family(name: str) -> str:
+    """The family of a feature; per-type usage counts as usage, static attributes as contract."""
+    if name in FEATURES:
+        return FEATURES[name].family
+    return "usage" if type_label(name) is not None else "contract"
+
+
+def feature_phrase(name: str) -> str | None:
+    """The phrase of a feature (per-type columns worded from their name); None when unknown."""
+    return FEATURES[name].phrase if name in FEATURES else type_label(name)

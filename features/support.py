@@ -1,0 +1,49 @@
+"""The support family: tickets, dated by creation; resolution and first response as known then."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from features.contract import Tables
+from features.flags import truthy
+from features.per_account import DAY, count_rows, in_days, relative_change
+from features.pointintime import rows_between
+
+HIGH_PRIORITIES = ("high", "urgent", "critical", "p1", "p0")
+
+
+def support_tickets(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> pd.DataFrame:
+    """Ticket volume and its change, backlog, priority mix, response and resolution times,
+    escalations, recency."""
+    tickets = tables.tickets
+    last_30 = rows_between(tickets, "created_at", as_of - 30 * DAY, as_of)
+    prev_30 = rows_between(tickets, "created_at", as_of - 60 * DAY, as_of - 30 * DAY)
+    last_90 = rows_between(tickets, "created_at", as_of - 90 * DAY, as_of)
+    prev_90 = rows_between(tickets, "created_at", as_of - 180 * DAY, as_of - 90 * DAY)
+    out = pd.DataFrame(index=accounts)
+    out["tickets_30d"] = count_rows(last_30, accounts)
+    out["tickets_prev_30d"] = count_rows(prev_30, accounts)
+    out["tickets_change_30d"] = relative_change(out["tickets_30d"], out["tickets_prev_30d"])
+    out["tickets_90d"] = count_rows(last_90, accounts)
+    out["tickets_prev_90d"] = count_rows(prev_90, accounts)
+    if "resolved_at" in tickets:
+        out["open_tickets"] = count_rows(tickets[tickets["resolved_at"].isna()], accounts)
+        resolution = last_90.assign(days=in_days(last_90["resolved_at"] - last_90["created_at"]))
+        mean_days = resolution.groupby("account_id", sort=False)["days"].mean()
+        out["mean_resolution_days_90d"] = mean_days.reindex(accounts)
+    if "first_response_at" in tickets:
+        wait = last_90["first_response_at"] - last_90["created_at"]
+        response = last_90.assign(hours=wait / pd.Timedelta(hours=1))
+        mean_hours = response.groupby("account_id", sort=False)["hours"].mean()
+        out["mean_first_response_hours_90d"] = mean_hours.reindex(accounts)
+    if "priority" in tickets:
+        high = last_90[last_90["priority"].astype(str).str.lower().isin(HIGH_PRIORITIES)]
+        out["high_priority_share_90d"] = count_rows(high, accounts) / out["tickets_90d"].where(
+            out["tickets_90d"] > 0
+        )
+    if "escalated" in tickets:
+        escalated = last_90[truthy(last_90["escalated"])]
+        out["escalations_90d"] = count_rows(escalated, accounts)
+    last_ticket = tickets.groupby("account_id", sort=False)["created_at"].max().reindex(accounts)
+    out["days_since_last_ticket"] = in_days(as_of - last_ticket)
+    return out

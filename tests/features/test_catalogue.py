@@ -1,0 +1,60 @@
+"""The catalogue names every feature the builders make, with its family, tables and sentence."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from features.builders import BUILDERS
+from features.catalogue import FAMILIES, FEATURES, Change, Plain, feature_family
+from features.contract import TABLES
+from features.events import event_features
+from features.matrix import build_features, feature_columns
+from features.pointintime import prepare_tables, visible_tables
+from features.timeline import active_terms
+from features.usage_types import parse as parse_type
+from serving.sentences import TEMPLATES
+
+T = pd.Timestamp("2025-03-01")
+
+
+def test_each_entry_is_well_formed():
+    for name, entry in FEATURES.items():
+        assert entry.family in FAMILIES, name
+        assert entry.reads and set(entry.reads) <= set(TABLES), name
+        assert entry.phrase and entry.phrase == entry.phrase.strip(), name
+        if isinstance(entry.sentence, Change):
+            assert name in (entry.sentence.now, entry.sentence.before) or "change" in name, name
+            assert {entry.sentence.now, entry.sentence.before} <= set(FEATURES), name
+        if isinstance(entry.sentence, Plain) and entry.sentence.column:
+            assert entry.sentence.column in FEATURES, name
+    assert set(TEMPLATES) == {n for n, e in FEATURES.items() if e.sentence is not None}
+
+
+def test_every_built_column_has_an_entry_of_its_builders_family(demo_tables):
+    """A builder's columns are its family's (or the data's own: event types, account columns)."""
+    matrix = build_features(demo_tables, [T], top_types=5)
+    static = {f"account_{c}" for c in demo_tables.accounts} | set(demo_tables.accounts)
+    built = set(feature_columns(matrix))
+    named = {c for c in built if c in FEATURES}
+    assert built - named <= static | {c for c in built if parse_type(c) is not None}
+    assert {c for c in built if parse_type(c) is not None}, "no per-type column was built"
+    # Every family is built from the demo's five tables, and each entry's family is its builder's.
+    assert {FEATURES[c].family for c in named} == set(FAMILIES)
+    families = {"usage": "usage", "adoption": "adoption", "usage_types": "usage"}
+    families |= {"sentiment": "sentiment", "support_tickets": "support", "contract": "contract"}
+    assert [name for name, _, _ in BUILDERS] == list(families)
+    by_builder = _columns_by_builder(demo_tables)
+    for name, columns in by_builder.items():
+        assert {feature_family(c) for c in columns} == {families[name]}, name
+
+
+def _columns_by_builder(tables) -> dict[str, list[str]]:
+    """The columns each builder makes at ``T``, each called as ``features.matrix`` calls it."""
+    prepared = prepare_tables(tables)
+    visible = visible_tables(prepared, T)
+    accounts = pd.Index(active_terms(visible.subscriptions, T)["account_id"], name="account_id")
+    events = event_features(prepared.events, {T: accounts}, top_types=5)[T]
+    return {
+        name: list(builder(visible, T, accounts, *([events] if "events" in needs else [])))
+        for name, builder, needs in BUILDERS
+    }
