@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from features.contract import Tables
+from features.contract import TABLES, Tables
 from features.pointintime import visible_subscriptions
 from features.subscriptions import current_rows, main_rows
 
@@ -24,7 +24,7 @@ def observation_end(tables: Tables) -> pd.Timestamp:
         if name == "events" and frame is not None and not isinstance(frame, pd.DataFrame):
             candidates.append(frame.time_range()[1])  # events left on disk (EventFiles)
         elif frame is not None and len(frame):
-            candidates.append(frame[_time_column(name)].max())
+            candidates.append(frame[TABLES[name].time_column].max())
     return pd.Timestamp(max(c for c in candidates if pd.notna(c)))
 
 
@@ -63,10 +63,6 @@ def observed_until(tables: Tables) -> pd.Timestamp:
     recorded = pd.concat(dates, ignore_index=True)
     recorded = recorded[recorded <= end]
     return pd.Timestamp(recorded.max()) if len(recorded) else end
-
-
-def _time_column(name: str) -> str:
-    return {"events": "timestamp", "tickets": "created_at", "surveys": "responded_at"}[name]
 
 
 def as_of_grid(start: pd.Timestamp, end: pd.Timestamp, every_days: int = 30) -> list[pd.Timestamp]:

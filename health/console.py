@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -164,7 +163,3 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
-
-
-def stderr_is_terminal() -> bool:
-    return sys.stderr.isatty()

@@ -16,6 +16,7 @@ import pandas as pd
 
 from features.contract import Tables
 from portfolio.compute import MetricsConfig, PortfolioMetrics, portfolio_metrics
+from training.train import DEFAULT_EXPERIMENT
 
 REPORT, MANIFEST = "report.html", "portfolio.json"
 
@@ -181,5 +182,5 @@ def add_parser(sub, formatter) -> None:
         default=MetricsConfig().min_responses,
         help="fewer NPS/CSAT/CES responses than this in a period are flagged",
     )
-    p.add_argument("--experiment", default="customer-health", help="MLflow experiment name")
+    p.add_argument("--experiment", default=DEFAULT_EXPERIMENT, help="MLflow experiment name")
     p.set_defaults(func=cmd_metrics)

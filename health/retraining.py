@@ -18,6 +18,7 @@ from features.contract import Tables
 from monitoring.job import MonitorResult, OutFolderError, ScoringError, monitor_job
 from monitoring.verdict import RETRAIN_EXIT, MonitorConfig
 from serving.score import CHAMPION_URIS
+from training.train import DEFAULT_EXPERIMENT
 
 EXIT_STATUS = (
     f"Exit status: 0 when the verdict is ok or watch, {RETRAIN_EXIT} when it is retrain, "
@@ -329,4 +330,4 @@ def add_monitor_options(p: argparse.ArgumentParser, whole) -> None:
         help=f"exit 0 even when the verdict is retrain (not {RETRAIN_EXIT}); the verdict stays in "
         "monitor.json and the run's tags. For 'mlflow run', which marks a non-zero exit failed",
     )
-    p.add_argument("--experiment", default="customer-health", help="MLflow experiment name")
+    p.add_argument("--experiment", default=DEFAULT_EXPERIMENT, help="MLflow experiment name")

@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from features.subscriptions import add_months
+
 __all__ = [
     "generate_demo_data",
     "write_demo_data",
@@ -510,16 +512,6 @@ def write_demo_data(tables: dict[str, pd.DataFrame], out_dir: str | Path) -> dic
 # accounts, contract terms and the hidden process
 
 
-def _add_months(day: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """Calendar month arithmetic on datetime64[D], clipping the day to the target month's end."""
-    month = day.astype("datetime64[M]")
-    dom = (day - month.astype("datetime64[D]")).astype(np.int64)
-    target = month + months.astype("timedelta64[M]")
-    first = target.astype("datetime64[D]")
-    length = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - first).astype(np.int64)
-    return first + np.minimum(dom, length - 1).astype("timedelta64[D]")
-
-
 def _ramp(day, s, e, stays, rec, rise):
     """Episode intensity in [0, 1]: rises linearly from s over ``rise`` days, holds until e, then
     (for recoverers) fades."""
@@ -577,7 +569,7 @@ def _accounts_and_terms(
     n_terms_max = (days + 31) // 28 + 3
     kk = np.arange(n_terms_max + 1)
     anchor_day = start_day + anchor.astype("timedelta64[D]")
-    bounds = _add_months(
+    bounds = add_months(
         np.repeat(anchor_day, kk.size), (term_months[:, None] * kk[None, :]).ravel()
     )
     B = (bounds - start_day).astype(np.int64).reshape(n, kk.size)

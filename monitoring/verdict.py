@@ -14,7 +14,6 @@ from monitoring.drift import DRIFTED, MODERATE
 from serving.score import TIMING_FEATURES
 
 RETRAIN_EXIT = 3
-STATUSES = ("ok", "watch", "retrain")
 # Days counted from a moment (the first event, the start of the contract, the last ticket): one
 # scoring date sits at one point of the week and of every account's life, where the training rows
 # spread over many, so these move with the calendar whatever the customers do. Shown, not judged.

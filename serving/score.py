@@ -22,6 +22,7 @@ from mlflow.tracking import MlflowClient
 
 from features.catalogue import FAMILIES, feature_family
 from features.contract import Tables
+from features.events import TypeCatalogue
 from features.labels import LabelConfig
 from features.matrix import build_features
 from features.timeline import observation_end
@@ -67,6 +68,37 @@ def model_event_types(*models: LoadedModel | None) -> list[str]:
 
 class MissingModelError(LookupError):
     """No model at a URI; the message says which one and how to get one."""
+
+
+@dataclass
+class ScoringModels:
+    """The models a scoring job runs (either engine), and notes on one it runs without."""
+
+    churn: LoadedModel
+    renewal: LoadedModel | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def features(
+        self, tables: Tables, dates: list[pd.Timestamp], types: TypeCatalogue | None = None
+    ) -> pd.DataFrame:
+        """Feature rows for these models: the training code, with the event types they chose."""
+        event_types = model_event_types(self.churn, self.renewal)
+        return build_features(tables, dates, types=types, event_types=event_types)
+
+    def check(self, frame: pd.DataFrame) -> None:
+        """Fail before any work if the feature rows lack a feature the models use."""
+        check_features(frame, self.churn, self.renewal)
+
+
+def load_scoring_models(churn_uri: str, renewal_uri: str | None) -> ScoringModels:
+    """The churn model, and the renewal model if asked for; a missing renewal champion is a note
+    (a young product has none yet), not a failure."""
+    churn = load_model(churn_uri)
+    try:
+        renewal = load_model(renewal_uri) if renewal_uri else None
+    except MissingModelError as missing:  # scoring goes on: no renewal probability, said so
+        return ScoringModels(churn, None, [f"Scored without a renewal model. {missing}"])
+    return ScoringModels(churn, renewal)
 
 
 def missing_model_message(uri: str) -> str:
@@ -474,20 +506,12 @@ def score_job(
     """
     out_dir = Path(out_dir)
     as_of = pd.Timestamp(as_of) if as_of is not None else default_as_of(tables)
-    churn = load_model(churn_uri)
-    notes = []
-    try:
-        renewal = load_model(renewal_uri) if renewal_uri else None
-    except MissingModelError as missing:  # scoring goes on: no renewal probability, said so
-        renewal = None
-        notes.append(f"Scored without a renewal model. {missing}")
-    frame = build_features(tables, [as_of], event_types=model_event_types(churn, renewal))
+    models = load_scoring_models(churn_uri, renewal_uri)
+    frame = models.features(tables, [as_of])
     if frame.empty:
         raise ValueError(f"no account is active on {as_of.date()}: nothing to score")
     before = load_previous(previous if previous is not None else out_dir, as_of)
-    return score_and_write(
-        frame, out_dir, as_of, churn, renewal, config, before, log_run, parent_run_id, notes
-    )
+    return score_and_write(frame, out_dir, as_of, models, config, before, log_run, parent_run_id)
 
 
 def score_table_job(
@@ -501,37 +525,30 @@ def score_table_job(
 ) -> ScoreResult:
     """Score a ready feature table (``features.table.feature_rows``): what ``health train
     --table`` trained scores rows typed the same way; the as-of date is the table's latest."""
-    churn = load_model(churn_uri)
-    renewal = load_model(renewal_uri) if renewal_uri else None
+    models = load_scoring_models(churn_uri, renewal_uri)
     if rows.empty:
         raise ValueError("the table has no rows: nothing to score")
     as_of = pd.Timestamp(rows["as_of"].max())
-    return score_and_write(
-        rows, Path(out_dir), as_of, churn, renewal, config, None, log_run, parent_run_id
-    )
+    return score_and_write(rows, Path(out_dir), as_of, models, config, None, log_run, parent_run_id)
 
 
 def score_and_write(
     frame: pd.DataFrame,
     out_dir: Path,
     as_of: pd.Timestamp,
-    churn: LoadedModel,
-    renewal: LoadedModel | None,
+    models: ScoringModels,
     config: ScoreConfig,
     before: pd.DataFrame | None,
     log_run: bool,
     parent_run_id: str | None = None,
-    notes: list[str] | None = None,
 ) -> ScoreResult:
-    """Score, explain and write feature rows chunk by chunk, then commit and log the run;
-    ``notes`` (a model scored without, and why) go into the manifest."""
-    check_features(frame, churn, renewal)
-    manifest = run_manifest(as_of, churn, renewal, config, before)
-    manifest["notes"] = notes or []
+    """Score, explain and write feature rows chunk by chunk, then commit and log the run."""
+    models.check(frame)
+    manifest = run_manifest(as_of, models, config, before)
     metadata = {"customer_health": json.dumps(manifest, default=str)}
     with OutputWriter(out_dir, metadata) as writer:
         summary = score_frames(
-            chunks(frame, config.chunk_rows), churn, renewal, config, writer, before
+            chunks(frame, config.chunk_rows), models.churn, models.renewal, config, writer, before
         )
         manifest["summary"] = summary.metrics()
         files = writer.commit(manifest)
@@ -541,12 +558,13 @@ def score_and_write(
 
 def run_manifest(
     as_of: pd.Timestamp,
-    churn: LoadedModel,
-    renewal: LoadedModel | None,
+    models: ScoringModels,
     config: ScoreConfig,
     previous: pd.DataFrame | None,
 ) -> dict[str, Any]:
-    """What a set of outputs was made from: date, models, band thresholds, settings."""
+    """What a set of outputs was made from: date, models, band thresholds, settings; ``notes``
+    say which model it was made without, and why."""
+    churn, renewal = models.churn, models.renewal
     return {
         "as_of": str(as_of.date()),
         "churn_model": {"uri": churn.uri, "version": churn.version},
@@ -558,6 +576,7 @@ def run_manifest(
         if previous is None
         else str(pd.Timestamp(previous["as_of"].max()).date()),
         "written_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+        "notes": list(models.notes),
     }
 
 

@@ -24,7 +24,6 @@ from typing import Any
 
 import pandas as pd
 
-from features.matrix import build_features
 from features.spark import (
     Population,
     empty_pandas,
@@ -39,15 +38,13 @@ from serving.bands import BANDS
 from serving.outputs import EXPLANATIONS, MANIFEST, SCORES, new_set_folder, publish
 from serving.score import (
     CHAMPION_URIS,
-    LoadedModel,
     ScoreConfig,
     ScoreResult,
+    ScoringModels,
     Summary,
-    check_features,
     chunks,
-    load_model,
+    load_scoring_models,
     log_score_run,
-    model_event_types,
     run_manifest,
     score_changes,
     score_features,
@@ -70,15 +67,14 @@ def spark_probability(spark, features, model_uri: str, columns: list[str], name:
 
 def score_chunk(
     frame: pd.DataFrame,
-    churn: LoadedModel,
-    renewal: LoadedModel | None,
+    models: ScoringModels,
     config: ScoreConfig,
     previous: pd.DataFrame | None,
     since: pd.Timestamp | None,
 ) -> list[pd.DataFrame]:
     """``score_features`` (and the change since the previous scores) of one chunk of feature
     rows, as the pandas engine's ``score_frames`` computes them; each output tagged."""
-    scores, explanations = score_features(frame, churn, renewal, config)
+    scores, explanations = score_features(frame, models.churn, models.renewal, config)
     if previous is not None:
         scores = scores.join(score_changes(scores, previous, since))
     parts = [scores.assign(**{OUTPUT: SCORES})]
@@ -89,8 +85,7 @@ def score_chunk(
 
 def score_partition(
     people: Population,
-    churn: LoadedModel,
-    renewal: LoadedModel | None,
+    models: ScoringModels,
     config: ScoreConfig,
     since: pd.Timestamp | None,
     template: pd.DataFrame,
@@ -104,12 +99,10 @@ def score_partition(
             previous = _previous_rows(others)
             others = others[others["_table"] != PREVIOUS]
         tables = partition_tables(events, others.drop(columns=_previous_columns(others)))
-        frame = build_features(
-            tables, people.dates, types=people.types, event_types=model_event_types(churn, renewal)
-        )
+        frame = models.features(tables, people.dates, types=people.types)
         parts = [template]
         for chunk in chunks(frame, config.chunk_rows):
-            parts += score_chunk(chunk, churn, renewal, config, previous, since)
+            parts += score_chunk(chunk, models, config, previous, since)
         return pd.concat(parts, ignore_index=True) if len(parts) > 1 else template
 
     return build
@@ -118,8 +111,7 @@ def score_partition(
 def output_template(
     features: pd.DataFrame,
     as_of: pd.Timestamp,
-    churn: LoadedModel,
-    renewal: LoadedModel | None,
+    models: ScoringModels,
     config: ScoreConfig,
     previous: pd.DataFrame | None,
     since: pd.Timestamp | None,
@@ -127,7 +119,7 @@ def output_template(
     """Zero rows with the columns and types of the partition output, and each output's columns:
     found by scoring one all-missing row of ``features`` (zero rows with the feature columns)."""
     probe = features.reindex([0]).assign(account_id="probe", as_of=as_of)
-    parts = score_chunk(probe, churn, renewal, config, previous, since)
+    parts = score_chunk(probe, models, config, previous, since)
     columns = {part[OUTPUT].iloc[0]: [c for c in part.columns if c != OUTPUT] for part in parts}
     dtypes: dict[str, Any] = {}
     for part in parts:
@@ -217,8 +209,7 @@ def spark_score_job(
     """``score_job`` on Spark: the tables of ``source`` (a data folder on any path Spark reads)
     partitioned by account into ``buckets`` (default: Spark's default parallelism)."""
     spark = spark or spark_session()
-    churn = load_model(churn_uri)
-    renewal = load_model(renewal_uri) if renewal_uri else None
+    models = load_scoring_models(churn_uri, renewal_uri)
     tables = read_spark_tables(spark, str(source))
     buckets = buckets or spark.sparkContext.defaultParallelism
     spark.conf.set("spark.sql.shuffle.partitions", str(buckets))
@@ -228,18 +219,14 @@ def spark_score_job(
     if before is not None:
         tables = {**tables, PREVIOUS: before}
     events, others = stacked(tables, buckets)
-    empty = build_features(
-        partition_tables(*_empty(events, others)),
-        people.dates,
-        event_types=model_event_types(churn, renewal),
-    )
-    check_features(empty, churn, renewal)  # before any work: the data has the model's features
+    empty = models.features(partition_tables(*_empty(events, others)), people.dates)
+    models.check(empty)  # before any work: the data has the models' features
     empty_previous = None if before is None else empty_pandas(before).set_index("account_id")
-    template, columns = output_template(empty, as_of, churn, renewal, config, empty_previous, since)
-    build = score_partition(people, churn, renewal, config, since, template)
+    template, columns = output_template(empty, as_of, models, config, empty_previous, since)
+    build = score_partition(people, models, config, since, template)
     outputs = run_partitions(events, others, build, template)
     manifest = run_manifest(
-        as_of, churn, renewal, config, None if since is None else pd.DataFrame({"as_of": [since]})
+        as_of, models, config, None if since is None else pd.DataFrame({"as_of": [since]})
     )
     manifest["engine"] = "spark"
     manifest["partitions"] = buckets

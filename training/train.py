@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -148,9 +147,6 @@ def history_error(tables: Tables, config: TrainConfig, label: str, detail: str) 
     )
 
 
-Progress = Callable[[str], None]
-
-
 def training_dates(tables: Tables, config: TrainConfig) -> list[pd.Timestamp]:
     """The as-of grid over the data's history, starting after a warm-up for windowed features."""
     config = resolve_config(tables, config)
@@ -267,14 +263,7 @@ def fit_target(matrix: pd.DataFrame, label: str, config: TrainConfig) -> FittedT
     Pure: no MLflow. The backtest and the tests call it directly.
     """
     features = [c for c in feature_columns(matrix) if c != label]
-    split = validation_split(
-        matrix,
-        label,
-        config.gap_days(label),
-        config.validation_dates or LONG_VALIDATION_DATES,
-        config.folds,
-        config.booster.seed,
-    )
+    split = configured_split(matrix, label, config)
     train, val = split.train, split.validation
     categories = category_levels(train, features)
     final = _fit_models(train, label, features, categories, config)
@@ -748,19 +737,24 @@ def prepare_training(
     return config, matrix
 
 
+def configured_split(matrix: pd.DataFrame, label: str, config: TrainConfig) -> Split:
+    """The validation split of ``config`` for ``label``: its gap, dates, folds and seed."""
+    return validation_split(
+        matrix,
+        label,
+        config.gap_days(label),
+        config.validation_dates or LONG_VALIDATION_DATES,
+        config.folds,
+        config.booster.seed,
+    )
+
+
 def too_little_history(matrix: pd.DataFrame, label: str, config: TrainConfig) -> str | None:
     """Why the labelled as-of dates leave no room for out-of-time validation, or None."""
     if label not in matrix or matrix[label].notna().sum() == 0:
         return f"no as-of date has a settled '{label}' label"
     try:
-        validation_split(
-            matrix,
-            label,
-            config.gap_days(label),
-            config.validation_dates or LONG_VALIDATION_DATES,
-            config.folds,
-            config.booster.seed,
-        )
+        configured_split(matrix, label, config)
     except ValueError as error:
         if matrix.loc[matrix[label].notna(), "as_of"].nunique() > 1:
             return str(error)
@@ -789,14 +783,7 @@ def untrainable(matrix: pd.DataFrame, label: str, config: TrainConfig) -> str | 
             f"{config.min_class_rows} of each class a {name} model needs to be judged"
         )
     try:
-        split = validation_split(
-            matrix,
-            label,
-            config.gap_days(label),
-            config.validation_dates or LONG_VALIDATION_DATES,
-            config.folds,
-            config.booster.seed,
-        )
+        split = configured_split(matrix, label, config)
     except ValueError as error:
         return str(error)
     for side, rows in (("training", split.train), ("validation", split.validation)):
@@ -859,19 +846,6 @@ def save_matrix(matrix: pd.DataFrame, path: Path) -> None:
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def summary(results: list[ModelResult]) -> str:
-    return json.dumps(
-        {
-            r.target: {
-                "auc": round(r.metrics["val_roc_auc"], 4) if r.trained else None,
-                "version": r.version,
-                "promoted": r.promoted,
-            }
-            for r in results
-        }
-    )
 
 
 __all__ = ["KEYS", "TrainConfig", "train_models", "train_from_matrix", "build_training_matrix"]
