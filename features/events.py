@@ -107,15 +107,15 @@ def _dense(day: np.ndarray, pair: np.ndarray, n_pairs: int) -> tuple[np.ndarray,
     return (day - first) * max(n_pairs, 1) + pair, first
 
 
-def _group_sum(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct keys and the sum of ``values`` per key (integers, so exact).
+def group_sum(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct keys and the int64 sum of ``values`` per key (integers, so exact).
 
     Sorting keys packed with their row numbers is several times faster than an argsort or a
-    hash table when there are millions of distinct keys.
+    hash table when there are millions of distinct keys (portfolio's engagement uses it too).
     """
     n = len(keys)
     if n == 0:
-        return keys, values
+        return keys.astype(np.int64, copy=False), values.astype(np.int64, copy=False)
     low = int(keys.min())
     bits = max(1, (n - 1).bit_length())
     if (int(keys.max()) - low).bit_length() + bits <= 63:
@@ -126,10 +126,10 @@ def _group_sum(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nda
         order = np.argsort(keys, kind="stable")
         ordered = keys[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    return ordered[starts], np.add.reduceat(values[order], starts)
+    return ordered[starts], np.add.reduceat(values[order].astype(np.int64, copy=False), starts)
 
 
-def _distinct(keys: np.ndarray) -> np.ndarray:
+def distinct_sorted(keys: np.ndarray) -> np.ndarray:
     """Sorted distinct values (a sort: numpy's hash-based ``unique`` is slower on many keys)."""
     ordered = np.sort(keys)
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
@@ -152,7 +152,7 @@ def reduce_events(batches: Iterable[pd.DataFrame]) -> DailyEvents:
         micro = np.rint(value[ok] * MICRO).astype(np.int64)
         pair = type_pairs.encode(acc[ok], typ[ok])
         keys, first = _dense(day[ok], pair, len(type_pairs.index))
-        keys, sums = _group_sum(keys, micro)
+        keys, sums = group_sum(keys, micro)
         n = max(len(type_pairs.index), 1)
         td.append((keys // n + first, keys % n, sums))
         if "user_id" in batch:
@@ -160,7 +160,7 @@ def reduce_events(batches: Iterable[pd.DataFrame]) -> DailyEvents:
             seen = ok & (usr >= 0)
             upair = user_pairs.encode(acc[seen], usr[seen])
             keys, first = _dense(day[seen], upair, len(user_pairs.index))
-            keys = _distinct(keys)
+            keys = distinct_sorted(keys)
             n = max(len(user_pairs.index), 1)
             ud.append((keys // n + first, keys % n))
     n_pairs, n_users = len(type_pairs.index), len(user_pairs.index)
@@ -168,12 +168,12 @@ def reduce_events(batches: Iterable[pd.DataFrame]) -> DailyEvents:
     pairs = np.concatenate([p for _, p, _ in td]) if td else np.zeros(0, np.int64)
     sums = np.concatenate([v for _, _, v in td]) if td else np.zeros(0, np.int64)
     keys, first = _dense(days, pairs, n_pairs)
-    keys, sums = _group_sum(keys, sums)
+    keys, sums = group_sum(keys, sums)
     td_day, pair = keys // max(n_pairs, 1) + first, keys % max(n_pairs, 1)
     days = np.concatenate([d for d, _ in ud]) if ud else np.zeros(0, np.int64)
     upairs = np.concatenate([p for _, p in ud]) if ud else np.zeros(0, np.int64)
     keys, first = _dense(days, upairs, n_users)
-    keys = _distinct(keys)
+    keys = distinct_sorted(keys)
     ud_day, upair = keys // max(n_users, 1) + first, keys % max(n_users, 1)
     pair_acc, pair_typ = type_pairs.parts()
     user_acc, _ = user_pairs.parts()
@@ -209,7 +209,7 @@ class _Windows:
         self.n_acc, self.n_typ = n_acc, n_typ
         # account_days: one row per (account, day) with the day's summed value, sorted by day
         keys, first = _dense(daily.td_day, daily.td_acc, n_acc)
-        keys, self.ad_v = _group_sum(keys, daily.td_v)
+        keys, self.ad_v = group_sum(keys, daily.td_v)
         self.ad_day, self.ad_acc = keys // max(n_acc, 1) + first, keys % max(n_acc, 1)
         self.ad_v = self.ad_v.astype(np.float64)  # exact below 2**53 millionths
         # the same rows ordered by (account, day), for "the last day before t"

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from features.events import EPOCH, MICRO, day_numbers, frame_batches
+from features.events import EPOCH, MICRO, day_numbers, distinct_sorted, frame_batches, group_sum
 from features.loading import EventFiles
 
 TYPE_BITS = 32  # (account, period) and type packed in one key: types below 2**32
@@ -82,8 +82,8 @@ class KeySums:
 
     def _reduce(self, keys, values):
         if self.sums is None:
-            return _distinct(keys), None
-        return _sum_by_key(keys, values)
+            return distinct_sorted(keys), None
+        return group_sum(keys, values)
 
     def _merge(self) -> None:
         if self._pending:
@@ -98,34 +98,6 @@ class KeySums:
         """The sorted distinct keys and, with ``sums``, their sums."""
         self._merge()
         return self.keys, self.sums
-
-
-def _distinct(keys: np.ndarray) -> np.ndarray:
-    """Sorted distinct values of an integer array."""
-    ordered = np.sort(keys)
-    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
-
-
-def _sum_by_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct keys and the integer sum of ``values`` per key.
-
-    Keys packed with their row numbers sort several times faster than an argsort (the trick of
-    ``features.events``), when both fit in 63 bits.
-    """
-    n = len(keys)
-    if not n:
-        return keys.astype(np.int64), values.astype(np.int64)
-    low = int(keys.min())
-    bits = max(1, (n - 1).bit_length())
-    if (int(keys.max()) - low).bit_length() + bits <= 63:
-        packed = np.sort(((keys - low) << bits) | np.arange(n, dtype=np.int64))
-        order = packed & ((1 << bits) - 1)
-        ordered = (packed >> bits) + low
-    else:
-        order = np.argsort(keys, kind="stable")
-        ordered = keys[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    return ordered[starts], np.add.reduceat(values[order].astype(np.int64), starts)
 
 
 def _batches(events) -> Iterator[pd.DataFrame]:
