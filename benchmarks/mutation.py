@@ -251,6 +251,11 @@ EQUIVALENT: dict[str, str] = {
     "features.pointintime.x_visible_tables__mutmut_83": (
         "events=None left out of the visible Tables: None is the field's default"
     ),
+    **dict.fromkeys(
+        [f"serving.score.x_health_points__mutmut_{n}" for n in (23, 25)],
+        "errstate divide='ignore' left out: the move is divided by a zero total only where the "
+        "margin equals the base, so the move is 0 too (0 / 0 is 'invalid', still ignored)",
+    ),
     "training.split.x_early_stopping_split__mutmut_7": (
         "len(dates) >= 1 for > 1: with one date the time branch's inner rows (before the only "
         "date less the gap) are empty, so it falls through to the grouped split as before"

@@ -84,6 +84,24 @@ def test_health_points_by_hand_through_a_platt_calibrator():
     assert list(points[1]) == [0.0, 0.0]
 
 
+def test_health_points_share_each_rows_own_move_and_warn_of_nothing():
+    import warnings
+
+    model = tiny_model(Calibrator("platt", a=1.0, b=1.0))
+    # Rows of different totals: 0.3, 0 (cancelling), 0.9, and 1e-12 (no move: at most 1e-12).
+    contributions = np.array([[0.5, -0.2], [0.4, -0.4], [0.6, 0.3], [1e-12, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 0 / 0 where the contributions cancel is not reported
+        points, base_score = health_points(contributions, np.zeros(4), model)
+    assert base_score == pytest.approx([26.894142] * 4)
+    assert points[0] == pytest.approx([-9.129400, 3.651760], abs=1e-5)
+    assert list(points[1]) == [0.0, 0.0]
+    # Row 2: margin 0.9, score 100 (1 - sigmoid(1.9)) = 13.010847; the move -13.883295 is shared
+    # 0.6 : 0.3 of the total 0.9.
+    assert points[2] == pytest.approx([-9.255530, -4.627765], abs=1e-5)
+    assert list(points[3]) == [0.0, 0.0]
+
+
 def test_family_points_sum_each_familys_features():
     points = np.array([[1.0, 2.0, -4.0], [0.5, 0.0, 1.5]])
     families = family_points(points, ["events_30d", "active_days_30d", "open_tickets"])
