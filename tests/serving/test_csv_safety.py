@@ -50,3 +50,17 @@ def test_side_tables_written_as_csv_are_safe_too(tmp_path):
 
     write_csv(movers.iloc[:0], tmp_path / "empty.csv")  # no movers: a header alone
     assert pd.read_csv(tmp_path / "empty.csv").columns.tolist() == ["account_id", "health_change"]
+
+
+def test_a_filtered_frame_is_written_without_its_row_numbers(tmp_path):
+    import pandas as pd
+
+    from serving.outputs import write_csv
+
+    movers = pd.DataFrame({"account_id": ["A1", "A2"], "health_change": [-3, 4]}, index=[5, 9])
+    write_csv(movers, tmp_path / "movers.csv")
+    assert (tmp_path / "movers.csv").read_text().splitlines() == [
+        '"account_id","health_change"',
+        '"A1",-3',
+        '"A2",4',
+    ]

@@ -194,3 +194,24 @@ def test_a_link_pointing_elsewhere_is_pointed_at_the_live_set(tmp_path):
     write_set(tmp_path, "new")
     assert os.readlink(tmp_path / "scores.parquet") == os.path.join(CURRENT, "scores.parquet")
     assert list(pd.read_parquet(tmp_path / "scores.parquet")["account_id"])[0] == "new0"
+
+
+def test_rows_are_written_without_their_index_and_keep_the_frames_metadata(tmp_path):
+    # A filtered frame (index 5, 9), first and later chunks: plain rows, no index column, and
+    # pandas' own schema metadata kept beside the writer's.
+    import pyarrow.parquet as pq
+
+    chunk = scores("i").iloc[[0, 2]]
+    with OutputWriter(tmp_path, metadata={"customer_health": "run 8"}) as writer:
+        writer.write("scores", chunk.set_axis([5, 9]))
+        writer.write("scores", chunk.set_axis([11, 12]))
+        writer.commit({"as_of": pd.Timestamp("2025-06-01"), "out": tmp_path})
+    schema = pq.read_schema(tmp_path / "scores.parquet")
+    assert schema.names == ["account_id", "as_of", "health_score"]
+    assert b"pandas" in schema.metadata and schema.metadata[b"customer_health"] == b"run 8"
+    back = pd.read_parquet(tmp_path / "scores.parquet")
+    assert list(back.index) == [0, 1, 2, 3] and list(back["account_id"]) == ["i0", "i2"] * 2
+    # Values JSON has no type for (a timestamp, a path) are written as their text.
+    assert (tmp_path / "scoring.json").read_text() == (
+        f'{{\n  "as_of": "2025-06-01 00:00:00",\n  "out": "{tmp_path}"\n}}\n'
+    )

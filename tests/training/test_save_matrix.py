@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -45,3 +47,19 @@ def test_the_rows_index_is_not_written():
         back = pd.read_parquet(path)
         assert list(back.columns) == ["account_id", "churned"]
         assert list(back.index) == [0, 1]
+
+
+def test_the_temporary_is_written_beside_the_matrix(tmp_path, monkeypatch):
+    # A rename is atomic only within one file system: the temporary sits in the target's folder.
+    path = tmp_path / "m" / "matrix.parquet"
+    written = []
+    original = pd.DataFrame.to_parquet
+
+    def recording(self, target, *args, **kwargs):
+        written.append(Path(target))
+        return original(self, target, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", recording)
+    save_matrix(matrix("t"), path)
+    assert len(written) == 1 and written[0].parent == path.parent and written[0] != path
+    assert list(pd.read_parquet(path)["account_id"]) == ["t1", "t2"]
