@@ -37,6 +37,7 @@ carry the same structure. A full example in TOML::
     path = "nps.csv"
     columns = { responded_at = "date" }
     defaults = { kind = "nps" }        # constant columns to add when the file lacks them
+    dayfirst = true                    # its dates are written 13/01/2024 (see Dates below)
 
 The same in YAML::
 
@@ -55,14 +56,28 @@ The same in YAML::
       ...
 
 Keys per table: ``path`` (required), ``columns``, ``defaults``, ``sep``, ``drop``, ``lookup``
-(with ``path``, ``key``, ``columns``, ``sep``). ``drop`` lists columns of the file (by the file's
-names) to leave out before anything else: every extra accounts column becomes a feature, so a
-column that records the outcome (a churn flag) must be dropped or the model learns the answer. Column mapping keys are the names the columns get (the
+(with ``path``, ``key``, ``columns``, ``sep``), ``dayfirst``; the subscriptions also take
+``reading`` and ``interval`` (``features.subscriptions``). Top-level keys besides ``tables``:
+``observed_until`` and ``dayfirst`` (the default of every table that does not set its own).
+``drop`` lists columns of the file (by the file's names) to leave out before anything else: every
+extra accounts column becomes a feature, so a column that records the outcome (a churn flag) must
+be dropped or the model learns the answer. Column mapping keys are the names the columns get (the
 contract's, or any name for other columns); the values are the file's column names; unmapped
 columns keep their names. A file whose name ends in ``.parquet``/``.pq`` (or a directory, as a
 partitioned dataset) is read as Parquet, anything else as CSV. Lookup keys must be unique in the
 lookup file; rows whose key is not found get a null (and so fail validation if the column is
 required). When the table already has the looked-up column, the lookup only fills its nulls.
+
+**Dates** (``features.validation.read_dates``) are read once per column, with one reading of
+day and month for all its rows. ISO 8601 (``2024-01-13``, ``2024-01-13T14:30:00+01:00``) and typed
+Parquet timestamps are never affected. Numeric dates with the day and month in either order
+(``13/01/2024``, ``1.2.24``, ``01-02-2024 14:30``; a two-digit year is 1969-2068) are read month
+first, unless ``dayfirst = true`` (day first) is set for the table or at the top. Without it, a
+column holding dates valid only day first (``13/01/2024``) is an error asking for the option; a
+column mixing both kinds (some valid only day first, others only month first) is an error in any
+case. Dates with the month in words (``5 Jan 2024``) are read as written. Numbers (a spreadsheet's
+serial day such as ``45291``, an epoch), a time without a date, or a date without its year are not
+dates; blank cells are missing.
 
 Unknown keys, unreadable or missing files are reported as :class:`ContractError` naming the
 table and path. CSV values are read as text for ids and dates (so ``007`` stays ``007`` and dates
@@ -102,8 +117,10 @@ CONFIG_SUFFIXES = (".toml", ".yaml", ".yml")
 DATA_SUFFIXES = (".csv", ".parquet")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
-OPTION_KEYS = ("observed_until",)  # top-level config keys besides `tables`
-TABLE_KEYS = ("path", "columns", "defaults", "sep", "lookup", "drop", "reading", "interval")
+OPTION_KEYS = ("observed_until", "dayfirst")  # top-level config keys besides `tables`
+TABLE_KEYS = (
+    "path", "columns", "defaults", "sep", "lookup", "drop", "reading", "interval", "dayfirst"
+)  # fmt: skip
 LOOKUP_KEYS = ("path", "key", "columns", "sep")
 
 # Columns read as text from CSV (ids), besides each table's dates.
@@ -114,6 +131,12 @@ TEXT_COLUMNS = ("event_type", "kind", "priority", "status", "plan", "product", "
 
 # ---------------------------------------------------------------------------------------------
 # Reading
+
+
+_DAYFIRST_TYPE = (
+    "`dayfirst` in {where} must be true (13/01/2024 is 13 January) or false (01/13/2024 is "
+    "13 January)"
+)
 
 
 def _fail(problems: list[Problem]) -> None:
@@ -336,6 +359,8 @@ def _read_config(path: Path) -> dict[str, pd.DataFrame]:
         problems.append(
             Problem("config", None, f"{path}: unknown key(s): {', '.join(map(str, unknown))}")
         )
+    if "dayfirst" in data and not isinstance(data["dayfirst"], bool):
+        problems.append(Problem("config", None, _DAYFIRST_TYPE.format(where=path)))
     tables = data.get("tables")
     if not isinstance(tables, dict) or not tables:
         problems.append(Problem("config", None, f"{path}: needs a `tables` section"))
@@ -354,6 +379,8 @@ def _read_config(path: Path) -> dict[str, pd.DataFrame]:
         entry = _check_keys(entry, TABLE_KEYS, f"[tables.{name}]", name, problems)
         if entry is None:
             continue
+        if "dayfirst" in entry and not isinstance(entry["dayfirst"], bool):
+            problems.append(Problem(name, None, _DAYFIRST_TYPE.format(where=f"[tables.{name}]")))
         columns = _check_mapping(entry.get("columns"), "columns", name, problems)
         defaults = _check_mapping(entry.get("defaults"), "defaults", name, problems, False)
         lookup = entry.get("lookup")
@@ -410,7 +437,10 @@ def read_raw_tables(source: str | Path, skip: tuple[str, ...] = ()) -> dict[str,
 
 
 def _coerce_table(
-    name: str, frame: pd.DataFrame, parsed: dict[tuple[str, str], pd.Series]
+    name: str,
+    frame: pd.DataFrame,
+    parsed: dict[tuple[str, str], pd.Series],
+    dayfirst: bool | None = None,
 ) -> pd.DataFrame:
     """One table typed per the contract (see ``coerce_tables``)."""
     spec = TABLES[name]
@@ -418,7 +448,7 @@ def _coerce_table(
     for col in spec.dates:
         if col in frame.columns:
             dates = parsed.get((name, col))
-            frame[col] = dates if dates is not None else parse_dates(frame[col])
+            frame[col] = dates if dates is not None else parse_dates(frame[col], dayfirst)
     for col in spec.numbers:
         if col in frame.columns:
             frame[col] = parse_numbers(frame[col])
@@ -434,16 +464,19 @@ def _coerce_table(
 
 
 def _coerce(
-    raw: dict[str, pd.DataFrame], parsed: dict[tuple[str, str], pd.Series] | None = None
+    raw: dict[str, pd.DataFrame],
+    parsed: dict[tuple[str, str], pd.Series] | None = None,
+    dayfirst: dict[str, bool] | None = None,
 ) -> Tables:
     parsed = parsed or {}
+    dayfirst = dayfirst or {}
     out: dict[str, pd.DataFrame | None] = {}
     for name in TABLES:
         frame = raw.get(name)
         if frame is None or isinstance(frame, EventFiles):
             out[name] = frame
             continue
-        frame = _coerce_table(name, frame, parsed)
+        frame = _coerce_table(name, frame, parsed, dayfirst.get(name))
         out[name] = frame
     if out["accounts"] is None or out["subscriptions"] is None:
         missing = [n for n in ("accounts", "subscriptions") if out[n] is None]
@@ -451,12 +484,13 @@ def _coerce(
     return Tables(**out)
 
 
-def coerce_tables(raw: dict[str, pd.DataFrame]) -> Tables:
-    """Types per the contract: dates -> naive UTC datetime64[ns], numbers -> float, account_id &
-    ids -> str, defaults filled (events.value=1, surveys.kind='nps'); columns not in the contract
-    are kept as they are (accounts' extra columns are static attributes). Expects valid input
-    (unreadable values become NaT/NaN)."""
-    return _coerce(raw)
+def coerce_tables(raw: dict[str, pd.DataFrame], dayfirst: dict[str, bool] | None = None) -> Tables:
+    """Types per the contract: dates -> naive UTC datetime64[ns] (numeric dates day first for the
+    tables ``dayfirst`` says so of), numbers -> float, account_id & ids -> str, defaults filled
+    (events.value=1, surveys.kind='nps'); columns not in the contract are kept as they are
+    (accounts' extra columns are static attributes). Expects valid input (unreadable values become
+    NaT/NaN)."""
+    return _coerce(raw, dayfirst=dayfirst)
 
 
 def tables_from_frames(raw: dict[str, pd.DataFrame]) -> Tables:
@@ -470,14 +504,23 @@ def tables_from_frames(raw: dict[str, pd.DataFrame]) -> Tables:
 
 
 def read_options(source: str | Path) -> dict[str, Any]:
-    """The config file's options besides table paths and columns: ``observed_until`` (top level)
-    and the subscriptions' ``reading`` and default ``interval``; none for a data directory."""
+    """The config file's options besides table paths and columns: ``observed_until`` (top level),
+    the subscriptions' ``reading`` and default ``interval``, and ``dayfirst`` per table (its own,
+    else the top level's; tables with neither are absent); none for a data directory."""
     path = Path(source).expanduser()
     if path.is_dir() or path.suffix.lower() not in CONFIG_SUFFIXES or not path.exists():
         return {}
     data = _load_config(path)
-    options = {k: v for k, v in data.items() if k in OPTION_KEYS}
-    subscriptions = (data.get("tables") or {}).get("subscriptions")
+    options = {k: v for k, v in data.items() if k in OPTION_KEYS and k != "dayfirst"}
+    tables = data.get("tables") if isinstance(data.get("tables"), dict) else {}
+    dayfirst = {}
+    for name, entry in tables.items():
+        value = entry.get("dayfirst", data.get("dayfirst")) if isinstance(entry, dict) else None
+        if isinstance(value, bool):
+            dayfirst[name] = value
+    if dayfirst:
+        options["dayfirst"] = dayfirst
+    subscriptions = tables.get("subscriptions")
     if isinstance(subscriptions, dict):
         options.update({k: subscriptions[k] for k in ("reading", "interval") if k in subscriptions})
     return options
@@ -534,12 +577,18 @@ def apply_reading(tables: Tables, options: dict[str, Any]) -> Tables:
 def _observed_until(value: Any, where: str) -> pd.Timestamp | None:
     if value is None or value == "":
         return None
-    parsed = pd.to_datetime(pd.Series([str(value)]), errors="coerce").iloc[0]
+    parsed = parse_dates(pd.Series([str(value)])).iloc[0]  # the columns' own parser
     if pd.isna(parsed):
         raise ContractError(
-            [Problem("config", None, f"{where}: observed_until must be a date, got {value!r}")]
+            [
+                Problem(
+                    "config",
+                    None,
+                    f"{where}: observed_until must be a date, got {value!r} (e.g. 2025-06-30)",
+                )
+            ]
         )
-    return pd.Timestamp(parsed).tz_localize(None) if parsed.tzinfo else pd.Timestamp(parsed)
+    return pd.Timestamp(parsed)
 
 
 def load_tables(
@@ -561,13 +610,13 @@ def load_tables(
         if len(found) == 1 and not (path / "events.csv").exists():
             files = EventFiles(found[0])
     raw = read_raw_tables(source, skip=("events",) if files else ())
-    problems, parsed = check_tables(raw)
+    options = read_options(source)
+    problems, parsed = check_tables(raw, options.get("dayfirst"))
     if files is not None:
         problems += files.problems(raw.get("accounts"))
     _fail(problems)
     if files is not None:
         raw["events"] = files
-    options = read_options(source)
     tables = apply_reading(_coerce(raw, parsed), options)
     until = _observed_until(observed_until, "--observed-until") or _observed_until(
         options.get("observed_until"), str(source)

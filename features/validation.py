@@ -11,10 +11,15 @@ All checks are vectorised: they run on event tables with 100M rows.
 
 from __future__ import annotations
 
+import datetime
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import dateutil.parser
 import numpy as np
 import pandas as pd
+from dateutil.parser import UnknownTimezoneWarning
 
 from features.contract import TABLES, TableSpec
 
@@ -82,36 +87,167 @@ def as_id(series: pd.Series) -> pd.Series:
     return s
 
 
-def parse_dates(series: pd.Series) -> pd.Series:
-    """Naive UTC ``datetime64[ns]``; values that cannot be read (or fall outside it) become NaT.
+# Day and month as numbers, in either order: 13/01/2024, 1.2.24, 01-02-2024 14:30. Whatever
+# follows the year (a time, an offset) is kept. Year first (2024/1/5) is always year-month-day.
+_DAY_MONTH = r"^(\d{1,2})([/.\- ])(\d{1,2})\2(\d{4}|\d{2})(?!\d)(.*)$"
+_YEAR_FIRST = r"^(\d{4})([/.\- ])(\d{1,2})\2(\d{1,2})(?!\d)(.*)$"
+# Two-digit years as C's strptime reads them: 00-68 are 2000-2068, 69-99 are 1969-1999.
+_PIVOT = 69
+# Two defaults that differ in every part: a text read alike under both names a whole date.
+_DEFAULTS = (datetime.datetime(2001, 1, 1), datetime.datetime(2002, 2, 2))
 
-    Strings are read as ISO 8601 first (offsets are converted to UTC, naive values taken as UTC);
-    only the values that fail are retried with per-value format inference.
+
+@dataclass(frozen=True)
+class DateColumn:
+    """A date column read once, in one reading of day and month (see ``read_dates``)."""
+
+    values: pd.Series  # naive UTC datetime64[ns]; NaT where missing or not a date
+    unreadable: pd.Series  # a value is given but makes no date in the column's reading
+    day_first_only: pd.Series  # numeric dates valid only day first (13/01/2024)
+    month_first_only: pd.Series  # numeric dates valid only month first (01/13/2024)
+    dayfirst: bool | None  # as configured; None: month first unless the rows say otherwise
+
+
+def _false(index: pd.Index) -> pd.Series:
+    return pd.Series(False, index=index)
+
+
+def _iso(text: pd.Series) -> pd.Series:
+    return pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
+
+
+def _by_dateutil(values: np.ndarray) -> list:
+    """Texts with words (5 Jan 2024, Jan 5, 2024 2:30 PM): read only if they name a whole date
+    (no part filled in from today) and any time zone is known; else NaT."""
+    out = []
+    for value in values:
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                first, second = (
+                    dateutil.parser.parse(value, default=d, dayfirst=False) for d in _DEFAULTS
+                )
+        except (ValueError, OverflowError):
+            out.append(pd.NaT)
+            continue
+        if first != second or any(w.category is UnknownTimezoneWarning for w in caught):
+            out.append(pd.NaT)
+            continue
+        stamp = pd.Timestamp(first)
+        out.append(stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp)
+    return out
+
+
+def _with_time(dates: pd.Series, rest: pd.Series) -> pd.Series:
+    """``YYYY-MM-DD`` texts (NaN: not a date) with what followed the date, read as UTC."""
+    text = dates + rest
+    out = _iso(text).dt.tz_localize(None)
+    retry = dates.notna() & out.isna() & rest.str.strip().ne("")
+    if retry.any():
+        out = out.astype("datetime64[ns]")
+        read = pd.to_datetime(pd.Series(_by_dateutil(text[retry].to_numpy()), dtype=object))
+        out[retry] = read.to_numpy()
+    return out
+
+
+def _iso_text(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
+    """``YYYY-MM-DD`` where year, month and day make a calendar date; NaN elsewhere."""
+    text = year.str.zfill(4) + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
+    valid = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d").notna()
+    return text.where(valid)
+
+
+def _read_unique(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Non-ISO texts: month-first and day-first readings (NaT where invalid), day-first-only and
+    month-first-only masks. Numeric dates are read both ways; texts with words once."""
+    index = values.index
+    month_first = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    day_first = month_first.copy()
+    parts = values.str.extract(_DAY_MONTH)
+    numeric = parts[0].notna()
+    if numeric.any():
+        p = parts[numeric]
+        year = p[3].where(p[3].str.len() == 4, None)
+        short = p[3].str.len() == 2
+        if short.any():
+            two = p[3][short].astype(int)
+            year = year.fillna((two + np.where(two < _PIVOT, 2000, 1900)).astype(str))
+        month_first[numeric] = _with_time(_iso_text(year, p[0], p[2]), p[4])
+        day_first[numeric] = _with_time(_iso_text(year, p[2], p[0]), p[4])
+    rest = ~numeric
+    year_first = values[rest].str.extract(_YEAR_FIRST)
+    ymd = year_first[0].notna()
+    if ymd.any():
+        p = year_first[ymd]
+        read = _with_time(_iso_text(p[0], p[2], p[3]), p[4])
+        month_first[read.index] = read
+        day_first[read.index] = read
+    words = values[rest][~ymd]
+    words = words[words.str.contains(r"[A-Za-z]", regex=True)]
+    if len(words):
+        read = pd.to_datetime(pd.Series(_by_dateutil(words.to_numpy()), dtype=object))
+        month_first[words.index] = read.to_numpy()
+        day_first[words.index] = read.to_numpy()
+    mf, df = month_first.notna(), day_first.notna()
+    return month_first, day_first, numeric & df & ~mf, numeric & mf & ~df
+
+
+def read_dates(series: pd.Series, dayfirst: bool | None = None) -> DateColumn:
+    """A date column read once, with one reading of day and month for all its rows.
+
+    Typed dates are taken as they are (time zones converted to UTC, naive values taken as UTC);
+    numbers are not dates (an epoch or a spreadsheet's serial day would be a guess). Texts are
+    stripped, blanks are missing, ISO 8601 is read first. Of the rest, numeric dates (13/01/2024,
+    1.2.24, 01-02-2024 14:30; a two-digit year is 1969-2068) are read day first with ``dayfirst``,
+    month first without it; with ``dayfirst=None`` the masks say which rows only one reading
+    accepts (the caller reports a column of day-first-only rows, or of both kinds). Texts with
+    words (5 Jan 2024) are read when they name a whole date; anything else is unreadable.
     """
     s = series
+    index = s.index
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         out = s.dt.tz_convert("UTC").dt.tz_localize(None)
     elif pd.api.types.is_datetime64_dtype(s.dtype):
         out = s
     elif pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-        # Numbers are not dates (an epoch unit would be a guess): every non-null value is bad.
-        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+        none = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+        return DateColumn(none, s.notna(), _false(index), _false(index), dayfirst)
     else:
-        text = s.astype("str")
-        out = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
-        failed = text.notna() & out.isna()
-        if failed.any():
-            retry = pd.to_datetime(text[failed], errors="coerce", utc=True, format="mixed")
-            out = out.copy()
-            out[failed] = retry
-        out = out.dt.tz_localize(None)
-    # Keep within the nanosecond range before casting (outside it counts as unreadable).
+        given = s.notna()
+        text = s.astype("str").str.strip()
+        given &= text.ne("")
+        # ISO 8601 starts with its year (pandas would also read "now" and "today" as ISO).
+        out = _iso(text.where(given & text.str.match(r"\d"))).dt.tz_localize(None)
+        todo = given & out.isna()
+        df_only = mf_only = _false(index)
+        if todo.any():
+            codes, uniques = pd.factorize(text[todo])
+            mf, df, df_u, mf_u = _read_unique(pd.Series(uniques, dtype="str"))
+            chosen = df if dayfirst else mf
+            out = out.astype("datetime64[ns]")
+            out[todo] = chosen.to_numpy()[codes]
+            df_only, mf_only = _false(index), _false(index)
+            df_only[todo] = df_u.to_numpy()[codes]
+            mf_only[todo] = mf_u.to_numpy()[codes]
+        out = _in_ns_range(out)
+        return DateColumn(out, given & out.isna(), df_only, mf_only, dayfirst)
+    out = _in_ns_range(out)
+    return DateColumn(out, s.notna() & out.isna(), _false(index), _false(index), dayfirst)
+
+
+def _in_ns_range(out: pd.Series) -> pd.Series:
+    """Within the nanosecond range (outside it counts as unreadable), as ``datetime64[ns]``."""
     unit = np.datetime_data(out.dtype)[0] if out.dtype.kind == "M" else "ns"
     if unit != "ns":
         in_range = out.isna() | ((out >= _NS_MIN) & (out <= _NS_MAX))
         if not in_range.all():
             out = out.mask(~in_range)
     return out.astype("datetime64[ns]")
+
+
+def parse_dates(series: pd.Series, dayfirst: bool | None = None) -> pd.Series:
+    """Naive UTC ``datetime64[ns]`` (``read_dates``'s values); what cannot be read is NaT."""
+    return read_dates(series, dayfirst).values
 
 
 def parse_numbers(series: pd.Series) -> pd.Series:
@@ -148,10 +284,71 @@ def _example(
     return rows
 
 
+def _first(mask: pd.Series, n: int) -> pd.Series:
+    """``mask`` with only its first ``n`` true rows kept."""
+    keep = mask.copy()
+    keep[keep.to_numpy().cumsum() > n] = False
+    return keep
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    """Text cells holding only spaces (a missing value, as an empty cell is)."""
+    if pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype):
+        return values.notna() & values.astype("str").str.strip().eq("")
+    return pd.Series(False, index=values.index)
+
+
+def _serial_hint(values: pd.Series, bad: pd.Series) -> str:
+    """Why numbers in a date column are refused, when they are numbers."""
+    why = (
+        ": a spreadsheet's serial day or an epoch would be a guess; write the dates as dates, "
+        "e.g. 2024-01-31"
+    )
+    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return f" (numbers are not dates{why})"
+    if values[bad].astype("str").str.strip().str.fullmatch(r"\d+(\.\d+)?").any():
+        return f" (numbers such as 45291 are not dates{why})"
+    return ""
+
+
+def _reading_problem(column: DateColumn) -> tuple[str, pd.Series] | None:
+    """The message and rows when a column's numeric dates do not all fit one reading."""
+    df, mf = column.day_first_only, column.month_first_only
+    if column.dayfirst is None:
+        if df.any() and mf.any():
+            return (
+                f"{_plural(int(df.sum() + mf.sum()), 'date')} mix the two readings of day and "
+                "month: some are valid only day first (13/01/2024), others only month first "
+                "(01/13/2024); a column has one format, so correct the rows that do not follow it",
+                _first(df, 3) | _first(mf, 2),
+            )
+        if df.any():
+            return (
+                f"{_plural(int(df.sum()), 'date')} valid only day first (13/01/2024 as 13 "
+                "January), where numeric dates are read month first unless told: if this "
+                "column is day-first, set dayfirst = true for the table in a config file "
+                "(README: Your own data)",
+                df,
+            )
+        return None
+    wrong, reading, other = (mf, "day", "month") if column.dayfirst else (df, "month", "day")
+    if not wrong.any():
+        return None
+    return (
+        f"{_plural(int(wrong.sum()), 'date')} valid only {other} first, where "
+        f"dayfirst = {str(column.dayfirst).lower()} reads this table {reading} first: a column "
+        "has one format, so correct the rows that do not follow it",
+        wrong,
+    )
+
+
 def check_tables(
-    raw: dict[str, pd.DataFrame],
+    raw: dict[str, pd.DataFrame], dayfirst: Mapping[str, bool] | None = None
 ) -> tuple[list[Problem], dict[tuple[str, str], pd.Series]]:
-    """Every problem, plus the parsed date columns (reused by loading to avoid parsing twice)."""
+    """Every problem, plus the parsed date columns (reused by loading to avoid parsing twice).
+
+    ``dayfirst`` maps a table to its configured reading of numeric dates (``read_dates``).
+    """
     problems: list[Problem] = []
     parsed: dict[tuple[str, str], pd.Series] = {}
 
@@ -186,7 +383,7 @@ def check_tables(
             if col not in frame.columns or (name, col) in NULLABLE_REQUIRED:
                 continue
             values = ids[name] if col == "account_id" else frame[col]
-            null = values.isna()
+            null = values.isna() | (_blank(values) if col in spec.dates else False)
             if null.any():
                 add(
                     name,
@@ -195,20 +392,26 @@ def check_tables(
                     _example(frame, spec, null, [col]),
                 )
 
-        # Dates.
+        # Dates: one reading of day and month per column.
         for col in spec.dates:
             if col not in frame.columns:
                 continue
-            values = parse_dates(frame[col])
+            column = read_dates(frame[col], (dayfirst or {}).get(name))
+            values = column.values
             parsed[(name, col)] = values
-            bad = frame[col].notna() & values.isna()
+            one_way = column.day_first_only | column.month_first_only
+            bad = column.unreadable & ~one_way
             if bad.any():
                 add(
                     name,
                     col,
-                    f"{_plural(int(bad.sum()), 'unparseable date')}",
+                    f"{_plural(int(bad.sum()), 'unparseable date')}{_serial_hint(frame[col], bad)}",
                     _example(frame, spec, bad, [col]),
                 )
+            reading = _reading_problem(column)
+            if reading is not None:
+                message, mask = reading
+                add(name, col, message, _example(frame, spec, mask, [col]))
             late = values >= LATEST if (name, col) not in OPEN_ENDED else False
             odd = ((values < EARLIEST) | late).fillna(False)
             if odd.any():
@@ -338,9 +541,14 @@ def check_tables(
     return problems, parsed
 
 
-def validate_tables(raw: dict[str, pd.DataFrame]) -> list[Problem]:
-    """Every contract problem in the raw tables (empty list = valid). Unknown tables are ignored."""
-    return check_tables(raw)[0]
+def validate_tables(
+    raw: dict[str, pd.DataFrame], dayfirst: Mapping[str, bool] | None = None
+) -> list[Problem]:
+    """Every contract problem in the raw tables (empty list = valid). Unknown tables are ignored.
+
+    ``dayfirst``: per table, numeric dates are day first (True) or month first (False).
+    """
+    return check_tables(raw, dayfirst)[0]
 
 
 def format_report(problems: list[Problem]) -> str:

@@ -74,14 +74,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
         raw = read_raw_tables(args.data)
     except ContractError as error:
         raise DataError(str(error)) from None
-    problems = validate_tables(raw)
+    options = read_options(args.data)
+    problems = validate_tables(raw, options.get("dayfirst"))
     if problems:
         console.print(format_report(problems), markup=False)
         return 1
     sizes = ", ".join(f"{name} {len(frame):,}" for name, frame in raw.items())
     console.print(f"[green]OK[/green]: {args.data} meets the contract ({sizes} rows).")
     try:  # when each subscription date is known: asked, not guessed (features.subscriptions)
-        tables = apply_reading(coerce_tables(raw), read_options(args.data))
+        tables = apply_reading(coerce_tables(raw, options.get("dayfirst")), options)
     except ContractError as error:
         console.print(str(error), markup=False)
         return 1
