@@ -624,6 +624,12 @@ def load_tables(
     return dataclasses.replace(tables, observed_until=until) if until is not None else tables
 
 
+def _kind(message: str) -> str:
+    """A problem's message without its counts, and so without the plurals they choose ("1 row
+    refers", "2 rows refer"): one kind of problem whatever the counts of each batch."""
+    return re.sub(r"s\b", "", re.sub(r"\d[\d,]*", "#", message))
+
+
 class EventFiles:
     """An events table left on disk (Parquet file or directory, contract column names).
 
@@ -678,7 +684,7 @@ class EventFiles:
             for problem in problems:
                 if problem.table != "events":
                     continue
-                kind = (problem.column, re.sub(r"^[\d,]+ ", "", problem.message))
+                kind = (problem.column, _kind(problem.message))
                 if kind in found:
                     found[kind][1] += 1
                 else:

@@ -344,16 +344,17 @@ def _reading_problem(column: DateColumn) -> tuple[str, pd.Series] | None:
         if df.any() and mf.any():
             return (
                 f"{_plural(int(df.sum() + mf.sum()), 'date')} mix the two readings of day and "
-                "month: some are valid only day first (13/01/2024), others only month first "
-                "(01/13/2024); a column has one format, so correct the rows that do not follow it",
+                f"month: {int(df.sum()):,} valid only day first (13/01/2024), {int(mf.sum()):,} "
+                "only month first (01/13/2024); a column has one format, so correct the rows "
+                "that do not follow it",
                 _first(df, 3) | _first(mf, 2),
             )
         if df.any():
             return (
                 f"{_plural(int(df.sum()), 'date')} valid only day first (13/01/2024 as 13 "
-                "January), where numeric dates are read month first unless told: if this "
-                "column is day-first, set dayfirst = true for the table in a config file "
-                "(README: Your own data)",
+                "January), where numeric dates are read month first: if the column is "
+                "day-first, set dayfirst = true for this table in a config file (README: Your "
+                "own data)",
                 df,
             )
         return None
@@ -419,6 +420,7 @@ def check_tables(
                 )
 
         # Dates: one reading of day and month per column.
+        unsettled: set[str] = set()  # columns whose rows do not all fit one reading
         for col in spec.dates:
             if col not in frame.columns:
                 continue
@@ -438,6 +440,7 @@ def check_tables(
             if reading is not None:
                 message, mask = reading
                 add(name, col, message, _example(frame, spec, mask, [col]))
+                unsettled.add(col)
             late = values >= LATEST if (name, col) not in OPEN_ENDED else False
             odd = ((values < EARLIEST) | late).fillna(False)
             if odd.any():
@@ -507,8 +510,9 @@ def check_tables(
                     _example(frame, spec, dup, [col]),
                 )
 
-        # Cross-column rules.
-        if name == "subscriptions" and {"start_date", "end_date"} <= set(frame.columns):
+        # Cross-column rules, on dates whose reading is settled (else they compare guesses).
+        settled = set(frame.columns) - unsettled
+        if name == "subscriptions" and {"start_date", "end_date"} <= settled:
             start, end = parsed[(name, "start_date")], parsed[(name, "end_date")]
             # A term ending the day it starts covers no day and is harmless; only end < start is.
             bad = (end < start).fillna(False)
@@ -520,7 +524,7 @@ def check_tables(
                     + _verb(int(bad.sum()), "ends before it starts", "end before they start"),
                     _example(frame, spec, bad, ["start_date", "end_date"]),
                 )
-        if name == "tickets" and {"created_at", "resolved_at"} <= set(frame.columns):
+        if name == "tickets" and {"created_at", "resolved_at"} <= settled:
             created, resolved = parsed[(name, "created_at")], parsed[(name, "resolved_at")]
             bad = (resolved < created).fillna(False)
             if bad.any():

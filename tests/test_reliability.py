@@ -271,6 +271,127 @@ def test_a_future_dated_row_does_not_move_the_default_date(company, tmp_path):
     assert "1 row(s) dated after today" in done.stdout and "2099-06-01" in done.stdout
 
 
+# ----- dates: one reading of day and month per column ----------------------------------------
+
+DATES = {
+    "accounts": ["created_at"],
+    "subscriptions": ["start_date", "end_date"],
+    "tickets": ["created_at", "first_response_at", "resolved_at"],
+    "surveys": ["responded_at"],
+}
+
+
+def write_day_first(data: Path, tables=DATES, fmt: str = "%d/%m/%Y %H:%M:%S") -> None:
+    """Rewrite the dates of ``tables`` in place as day-first text (blank cells stay blank)."""
+    for name, columns in tables.items():
+        path = data / f"{name}.csv"
+        frame = pd.read_csv(path, dtype=str)
+        for column in columns:
+            frame[column] = pd.to_datetime(frame[column]).dt.strftime(fmt)
+        frame.to_csv(path, index=False)
+
+
+def test_day_first_dates_are_reported_by_validate_with_every_other_problem(company, tmp_path):
+    data = copy_data(company, tmp_path)
+    write_day_first(data, {"tickets": ["created_at"]})
+    events = pd.read_parquet(data / "events.parquet")  # text timestamps in Parquet, day first
+    events["timestamp"] = events["timestamp"].dt.strftime("%d.%m.%Y %H:%M")
+    events.to_parquet(data / "events.parquet")
+    subs = pd.read_csv(data / "subscriptions.csv")
+    subs.loc[0, "mrr"] = -1
+    subs.to_csv(data / "subscriptions.csv", index=False)
+    done = health("validate", data, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stdout + done.stderr
+    out = done.stdout
+    for where in ("tickets.created_at", "events.timestamp", "subscriptions.mrr"):
+        assert f"- {where}:" in out, out
+    assert out.count("valid only day first") == 2 and "dayfirst = true" in out
+    example = pd.read_csv(data / "tickets.csv", dtype=str)["created_at"]
+    shown = example[pd.to_numeric(example.str[:2]) > 12].iloc[0]
+    assert shown in out, (shown, out)
+
+
+def test_scoring_stops_on_day_first_dates_with_the_contract_error_and_keeps_outputs(
+    company, tmp_path
+):
+    root, store = company
+    data = copy_data(company, tmp_path)
+    write_day_first(data, {"accounts": ["created_at"]}, "%d/%m/%y")  # two-digit years too
+    out = copy_scores(company, tmp_path)
+    before = digest(out)
+    done = health("score", data, "--out", out, cwd=root, store=store)
+    message = one_line_error(done, 1, "does not meet the contract", "accounts.created_at")
+    assert "valid only day first" in message and "dayfirst = true" in message
+    assert digest(out) == before
+
+
+def _config(data: Path, top: str = "", tickets: str = "") -> Path:
+    text = top + "\n"
+    for name in ("accounts", "subscriptions", "events", "tickets", "surveys"):
+        suffix = "parquet" if name == "events" else "csv"
+        text += f'[tables.{name}]\npath = "{name}.{suffix}"\n'
+        text += (tickets if name == "tickets" else "") + "\n"
+    path = data / "health.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_dayfirst_config_builds_the_features_of_the_iso_data(company, tmp_path):
+    root, _ = company
+    data = copy_data(company, tmp_path)
+    write_day_first(data)  # every CSV date, day first, with times and blank ends
+    config = _config(data, top="dayfirst = true")
+    done = health("validate", config, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    as_of = "2025-06-01"
+    for source, name in ((root / "data", "iso.parquet"), (config, "dayfirst.parquet")):
+        done = health("features", source, "--as-of", as_of, "--out", name, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    iso, day_first = (pd.read_parquet(tmp_path / n) for n in ("iso.parquet", "dayfirst.parquet"))
+    assert len(iso) > 100
+    pd.testing.assert_frame_equal(day_first, iso)
+
+
+def test_a_column_mixing_both_readings_is_refused_whatever_dayfirst_says(company, tmp_path):
+    data = copy_data(company, tmp_path)
+    write_day_first(data, {"tickets": ["created_at"]}, "%d/%m/%Y")
+    tickets = pd.read_csv(data / "tickets.csv", dtype=str)
+    row = tickets.index[pd.to_numeric(tickets["created_at"].str[:2]) > 12][0]
+    day, month, year = tickets.loc[row, "created_at"].split("/")
+    tickets.loc[row, "created_at"] = f"{month}/{day}/{year}"  # this row alone month first
+    tickets.to_csv(data / "tickets.csv", index=False)
+    mixed = health("validate", data, cwd=tmp_path)
+    assert mixed.returncode == 1 and "Traceback" not in mixed.stdout + mixed.stderr
+    assert "- tickets.created_at:" in mixed.stdout
+    assert "mix the two readings of day and month" in mixed.stdout, mixed.stdout
+    assert tickets.loc[row, "created_at"] in mixed.stdout
+    told = health("validate", _config(data, tickets="dayfirst = true"), cwd=tmp_path)
+    assert told.returncode == 1
+    assert "1 date valid only month first, where dayfirst = true" in told.stdout, told.stdout
+    assert f"{row:>4}" in told.stdout and tickets.loc[row, "created_at"] in told.stdout
+
+
+def test_dayfirst_must_be_true_or_false(company, tmp_path):
+    data = copy_data(company, tmp_path)
+    done = health("validate", _config(data, tickets='dayfirst = "yes"'), cwd=tmp_path)
+    message = one_line_error(done, 1, "[tables.tickets]", "must be true")
+    assert len(message.splitlines()) <= 2, message
+
+
+def test_an_events_row_dated_2100_stops_scoring_instead_of_moving_the_date(company, tmp_path):
+    root, store = company
+    data = copy_data(company, tmp_path)
+    events = pd.read_parquet(data / "events.parquet")
+    events.loc[events.index[5], "timestamp"] = pd.Timestamp("2100-03-01")
+    events.to_parquet(data / "events.parquet")
+    out = copy_scores(company, tmp_path)
+    before = digest(out)
+    done = health("score", data, "--out", out, cwd=root, store=store)
+    one_line_error(done, 1, "events.timestamp", "1 implausible date", "2100-03-01")
+    assert digest(out) == before
+
+
 # ----- outputs: spreadsheet-safe, interrupted runs, write errors ----------------------------------
 
 

@@ -309,3 +309,34 @@ def test_events_on_disk_report_a_day_first_batch_with_the_other_problems(tmp_pat
     found = EventFiles(path, batch_rows=2).problems(_fixtures.good_tables()["accounts"])
     kinds = {(p.column, p.message.split(" (")[0]) for p in found}
     assert kinds == {("timestamp", "2 dates valid only day first"), ("account_id", "1 row")}
+
+
+def test_a_kind_of_problem_in_several_batches_is_one_problem_whatever_its_counts(tmp_path):
+    """1 day-first date in one batch, 2 in another (singular and plural): one problem."""
+    events = pd.DataFrame(
+        {
+            "account_id": ["A0001", "A0002", "A0001", "A0002", "A0003", "A0001"],
+            "timestamp": ["13/02/2024", "02/01/2024", "14/02/2024", "15/02/2024", "x", "y"],
+            "event_type": ["login"] * 6,
+        }
+    )
+    path = tmp_path / "events.parquet"
+    events.to_parquet(path, row_group_size=2)
+    found = EventFiles(path, batch_rows=2).problems(_fixtures.good_tables()["accounts"])
+    assert [p.message.split(" (")[0] for p in found] == [
+        "1 date valid only day first",
+        "2 unparseable dates",
+    ]
+    assert "first of 2 batches" in found[0].message
+
+
+def test_dates_of_an_unsettled_column_are_not_compared_with_others():
+    """Day-first tickets beside ISO resolutions: the reading is the problem, not the order."""
+    raw = _fixtures.good_tables()
+    raw["tickets"]["created_at"] = ["13/03/2024", "10/05/2024"]  # 10 May, read 5 October
+    raw["tickets"]["resolved_at"] = ["2024-03-14", "2024-05-11"]
+    found = problems_of(raw)
+    assert set(found) == {("tickets", "created_at")}
+    raw["tickets"]["created_at"] = ["2024-03-13", "2024-05-12"]
+    assert found != problems_of(raw)
+    assert set(problems_of(raw)) == {("tickets", "resolved_at")}
