@@ -89,6 +89,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -172,8 +173,9 @@ def _text_columns(table: str, columns: dict[str, str] | None = None) -> set[str]
     return ours | mapped
 
 
-def _read_directory(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
-    problems: list[Problem] = []
+def _read_directory(
+    folder: Path, skip: tuple[str, ...], problems: list[Problem]
+) -> dict[str, pd.DataFrame]:
     raw: dict[str, pd.DataFrame] = {}
     for name in TABLES:
         if name in skip:
@@ -188,7 +190,6 @@ def _read_directory(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, pd.Da
             frame = _read_file(found[0], name, _text_columns(name), None, problems)
             if frame is not None:
                 raw[name] = frame
-    _fail(problems)
     return raw
 
 
@@ -350,10 +351,9 @@ def _apply_lookup(
     return out
 
 
-def _read_config(path: Path) -> dict[str, pd.DataFrame]:
+def _read_config(path: Path, problems: list[Problem]) -> dict[str, pd.DataFrame]:
     data = _load_config(path)
     folder = path.parent
-    problems: list[Problem] = []
     unknown = [k for k in data if k not in ("tables", *OPTION_KEYS)]
     if unknown:
         problems.append(
@@ -406,20 +406,31 @@ def _read_config(path: Path) -> dict[str, pd.DataFrame]:
             if col not in frame.columns:
                 frame[col] = value
         raw[name] = frame
-    _fail(problems)
     return raw
 
 
-def read_raw_tables(source: str | Path, skip: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
+def read_raw_tables(
+    source: str | Path, skip: tuple[str, ...] = (), problems: list[Problem] | None = None
+) -> dict[str, pd.DataFrame]:
     """A data directory (files named after tables: accounts.csv, events.parquet, ...) or a config
-    file (.toml/.yaml/.yml). Columns carry contract names; values are as read (not validated)."""
+    file (.toml/.yaml/.yml). Columns carry contract names; values are as read (not validated).
+
+    A table that cannot be read (a missing file, a column mapped from nowhere) raises
+    ``ContractError`` naming every such table, or with ``problems`` given is added to it and left
+    out, so that the tables that could be read are checked in the same run. A source that cannot
+    be read at all (no such path, an unreadable config) raises in any case.
+    """
     path = Path(source).expanduser()
-    if path.is_dir():
-        return _read_directory(path, skip)
+    if path.is_dir() or path.suffix.lower() in CONFIG_SUFFIXES and path.exists():
+        found: list[Problem] = []
+        raw = _read_directory(path, skip, found) if path.is_dir() else _read_config(path, found)
+        if problems is None:
+            _fail(found)
+        else:
+            problems += found
+        return raw
     if not path.exists():
         raise ContractError([Problem("source", None, f"no such data directory or file: {path}")])
-    if path.suffix.lower() in CONFIG_SUFFIXES:
-        return _read_config(path)
     raise ContractError(
         [
             Problem(
@@ -526,51 +537,59 @@ def read_options(source: str | Path) -> dict[str, Any]:
     return options
 
 
-def apply_reading(tables: Tables, options: dict[str, Any]) -> Tables:
-    """The subscriptions read as configured (``features.subscriptions``).
-
-    Unconfigured, rows of the one-row-per-life shape stop with a question naming
-    ``subscriptions.end_date`` and the ``reading`` option, instead of a guess; ``renewing`` rows
-    become one row per billing period.
-    """
-    reading = options.get("reading")
-    if reading is not None and reading not in READINGS:
-        raise ContractError(
-            [
-                Problem(
-                    "subscriptions",
-                    None,
-                    f"reading = {reading!r} is not one of: {', '.join(READINGS)}",
-                )
-            ]
-        )
-    if reading is None:
-        shape = one_row_per_life(tables.subscriptions)
-        if shape is not None:
-            raise ContractError([Problem("subscriptions", "end_date", reading_question(shape))])
-        return tables
-    if reading == "terms":
-        return tables
-    subs = tables.subscriptions
+def _interval(subs: pd.DataFrame, options: dict[str, Any]) -> pd.Series:
+    """Each subscription's billing interval: its column, else the config's default."""
     default = options.get("interval")
     interval = subs["interval"] if "interval" in subs else pd.Series(None, index=subs.index)
     if default is not None:
         interval = interval.where(interval.notna() & (interval.astype(str) != "nan"), default)
-    _, _, unknown = interval_steps(interval)
-    if len(unknown):
-        raise ContractError(
-            [
-                Problem(
-                    "subscriptions",
-                    "interval",
-                    f"{len(unknown):,} renewing subscription(s) have no billing interval this "
-                    f"reads (month, quarter, year, week); give an interval column or "
-                    f'interval = "month" under [tables.subscriptions]',
-                    subs.loc[unknown.index].head(5),
-                )
-            ]
+    return interval
+
+
+def reading_problems(subscriptions: pd.DataFrame, options: dict[str, Any]) -> list[Problem]:
+    """What stops reading typed subscriptions as configured (``features.subscriptions``): an
+    unknown ``reading``; unconfigured, the one-row-per-life shape (a question naming
+    ``subscriptions.end_date`` and the option, instead of a guess); renewing rows without an
+    interval."""
+    reading = options.get("reading")
+    if reading is not None and reading not in READINGS:
+        return [
+            Problem(
+                "subscriptions", None, f"reading = {reading!r} is not one of: {', '.join(READINGS)}"
+            )
+        ]
+    if reading is None:
+        shape = one_row_per_life(subscriptions)
+        return (
+            [] if shape is None else [Problem("subscriptions", "end_date", reading_question(shape))]
         )
-    periods = renewing_periods(subs.assign(interval=interval), observation_end(tables))
+    if reading == "terms":
+        return []
+    _, _, unknown = interval_steps(_interval(subscriptions, options))
+    if not len(unknown):
+        return []
+    return [
+        Problem(
+            "subscriptions",
+            "interval",
+            f"{len(unknown):,} renewing subscription(s) have no billing interval this "
+            f"reads (month, quarter, year, week); give an interval column or "
+            f'interval = "month" under [tables.subscriptions]',
+            subscriptions.loc[unknown.index].head(5),
+        )
+    ]
+
+
+def apply_reading(tables: Tables, options: dict[str, Any]) -> Tables:
+    """The subscriptions read as configured (``features.subscriptions``): ``renewing`` rows become
+    one row per billing period. Raises ``ContractError`` with ``reading_problems``."""
+    _fail(reading_problems(tables.subscriptions, options))
+    if options.get("reading") != "renewing":
+        return tables
+    subs = tables.subscriptions
+    periods = renewing_periods(
+        subs.assign(interval=_interval(subs, options)), observation_end(tables)
+    )
     return dataclasses.replace(tables, subscriptions=periods)
 
 
@@ -591,6 +610,64 @@ def _observed_until(value: Any, where: str) -> pd.Timestamp | None:
     return pd.Timestamp(parsed)
 
 
+@dataclass
+class Checked:
+    """A source read and checked (``check_source``): the tables as read (events possibly left on
+    disk), every problem found, and what typing them needs."""
+
+    source: str | Path
+    raw: dict[str, Any]
+    problems: list[Problem]
+    parsed: dict[tuple[str, str], pd.Series]
+    options: dict[str, Any]
+
+    def rows(self) -> dict[str, int]:
+        """Rows per table as read."""
+        raw = {name: self.raw[name] for name in TABLES if name in self.raw}
+        return {n: f.rows() if isinstance(f, EventFiles) else len(f) for n, f in raw.items()}
+
+    def tables(self, observed_until: str | None = None) -> Tables:
+        """The typed tables; ``ContractError`` listing every problem when there is any."""
+        _fail(self.problems)
+        tables = apply_reading(_coerce(self.raw, self.parsed), self.options)
+        until = _observed_until(observed_until, "--observed-until") or _observed_until(
+            self.options.get("observed_until"), str(self.source)
+        )
+        return dataclasses.replace(tables, observed_until=until) if until is not None else tables
+
+
+def check_source(source: str | Path, events_on_disk: bool = False) -> Checked:
+    """Read a source and find every problem of it in one pass, before any work: tables that
+    cannot be read, the contract of those that can (events left on disk checked batch by batch),
+    the subscriptions' reading and the config's ``observed_until``. A source that cannot be read
+    at all raises ``ContractError``."""
+    path = Path(source).expanduser()
+    files = None
+    if events_on_disk and path.is_dir():
+        found = [path / f"events{suffix}" for suffix in PARQUET_SUFFIXES]
+        found = [p for p in found if p.exists()]
+        if len(found) == 1 and not (path / "events.csv").exists():
+            files = EventFiles(found[0])
+    problems: list[Problem] = []
+    raw = read_raw_tables(source, skip=("events",) if files else (), problems=problems)
+    options = read_options(source)
+    found_, parsed = check_tables(raw, options.get("dayfirst"))
+    unread = {p.table for p in problems}  # already named: not also "missing"
+    problems += [p for p in found_ if not (p.table in unread and p.column is None)]
+    if files is not None:
+        problems += files.problems(raw.get("accounts"))
+        raw["events"] = files
+    subs = raw.get("subscriptions")
+    if subs is not None and not any(p.table == "subscriptions" for p in problems):
+        typed = _coerce_table("subscriptions", subs, parsed)
+        problems += reading_problems(typed, options)
+    try:
+        _observed_until(options.get("observed_until"), str(source))
+    except ContractError as error:
+        problems += error.problems
+    return Checked(source, raw, problems, parsed, options)
+
+
 def load_tables(
     source: str | Path, events_on_disk: bool = False, observed_until: str | None = None
 ) -> Tables:
@@ -602,26 +679,7 @@ def load_tables(
     in batches and left on disk (``EventFiles``): the feature build reads it in batches, so event
     tables larger than memory work. Other tables, and events from CSV or a config, load as usual.
     """
-    path = Path(source).expanduser()
-    files = None
-    if events_on_disk and path.is_dir():
-        found = [path / f"events{suffix}" for suffix in PARQUET_SUFFIXES]
-        found = [p for p in found if p.exists()]
-        if len(found) == 1 and not (path / "events.csv").exists():
-            files = EventFiles(found[0])
-    raw = read_raw_tables(source, skip=("events",) if files else ())
-    options = read_options(source)
-    problems, parsed = check_tables(raw, options.get("dayfirst"))
-    if files is not None:
-        problems += files.problems(raw.get("accounts"))
-    _fail(problems)
-    if files is not None:
-        raw["events"] = files
-    tables = apply_reading(_coerce(raw, parsed), options)
-    until = _observed_until(observed_until, "--observed-until") or _observed_until(
-        options.get("observed_until"), str(source)
-    )
-    return dataclasses.replace(tables, observed_until=until) if until is not None else tables
+    return check_source(source, events_on_disk).tables(observed_until)
 
 
 def _kind(message: str) -> str:
@@ -651,6 +709,10 @@ class EventFiles:
 
     def __repr__(self) -> str:
         return f"EventFiles({str(self.path)!r})"
+
+    def rows(self) -> int:
+        """Rows on disk (from the Parquet metadata)."""
+        return self._dataset.count_rows()
 
     def raw_batches(self):
         """Batches as stored (columns as read, not yet typed)."""

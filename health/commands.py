@@ -64,29 +64,22 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from features.coverage import coverage, coverage_lines, coverage_warning
-    from features.loading import apply_reading, coerce_tables, read_options, read_raw_tables
-    from features.validation import ContractError, format_report, validate_tables
+    from features.loading import check_source
+    from features.validation import ContractError, format_report
     from health.checks import data_source
 
     data_source(args.data)
     console = make_console()
-    try:
-        raw = read_raw_tables(args.data)
-    except ContractError as error:
+    try:  # every problem of the dataset in one run; Parquet events are checked in batches
+        checked = check_source(args.data, events_on_disk=True)
+    except ContractError as error:  # nothing could be read at all
         raise DataError(str(error)) from None
-    options = read_options(args.data)
-    problems = validate_tables(raw, options.get("dayfirst"))
-    if problems:
-        console.print(format_report(problems), markup=False)
+    if checked.problems:
+        console.print(format_report(checked.problems), markup=False)
         return 1
-    sizes = ", ".join(f"{name} {len(frame):,}" for name, frame in raw.items())
+    sizes = ", ".join(f"{name} {rows:,}" for name, rows in checked.rows().items())
     console.print(f"[green]OK[/green]: {args.data} meets the contract ({sizes} rows).")
-    try:  # when each subscription date is known: asked, not guessed (features.subscriptions)
-        tables = apply_reading(coerce_tables(raw, options.get("dayfirst")), options)
-    except ContractError as error:
-        console.print(str(error), markup=False)
-        return 1
-    table = coverage(tables)
+    table = coverage(checked.tables())
     console.print("Coverage (first and last date):", markup=False)
     console.print("\n".join(coverage_lines(table)), markup=False)
     warning = coverage_warning(table)

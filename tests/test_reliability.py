@@ -238,6 +238,41 @@ def test_validate_reports_every_problem_in_one_run(company, tmp_path):
         assert words in done.stdout, done.stdout
 
 
+def test_validate_reports_the_problems_of_every_stage_in_one_run(company, tmp_path):
+    """Unreadable tables, the contract of the others, events on disk and the config's options."""
+    data = copy_data(company, tmp_path)
+    subs = pd.read_csv(data / "subscriptions.csv")
+    subs.loc[2, "mrr"] = -7
+    subs.to_csv(data / "subscriptions.csv", index=False)
+    events = pd.read_parquet(data / "events.parquet")
+    events["account_id"] = events["account_id"].astype(str)
+    events.loc[events.index[1], "account_id"] = "NO-SUCH-ACCOUNT"
+    events.to_parquet(data / "events.parquet")
+    config = data / "health.toml"
+    config.write_text(
+        'observed_until = "someday"\n'
+        '[tables.accounts]\npath = "accounts.csv"\n'
+        '[tables.subscriptions]\npath = "subscriptions.csv"\n'
+        '[tables.events]\npath = "events.parquet"\n'
+        '[tables.tickets]\npath = "no-such-tickets.csv"\n'
+        '[tables.surveys]\npath = "surveys.csv"\ncolumns = { responded_at = "answered" }\n'
+    )
+    done = health("validate", config, cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
+    for where in (
+        "- tickets: file not found",
+        "- surveys.responded_at: the config maps",
+        "- subscriptions.mrr: 1 negative value",
+        "- events.account_id: 1 row",
+        "observed_until must be a date",
+    ):
+        assert where in done.stdout, (where, done.stdout)
+    assert done.stdout.startswith("5 problems"), done.stdout
+    folder = health("validate", data, cwd=tmp_path)  # the folder: events checked on disk
+    assert folder.returncode == 1
+    assert "- subscriptions.mrr:" in folder.stdout and "- events.account_id:" in folder.stdout
+
+
 def test_implausible_dates_are_reported_not_built_on(company, tmp_path):
     root, _ = company
     data = copy_data(company, tmp_path)
@@ -374,9 +409,13 @@ def test_a_column_mixing_both_readings_is_refused_whatever_dayfirst_says(company
 
 def test_dayfirst_must_be_true_or_false(company, tmp_path):
     data = copy_data(company, tmp_path)
-    done = health("validate", _config(data, tickets='dayfirst = "yes"'), cwd=tmp_path)
-    message = one_line_error(done, 1, "[tables.tickets]", "must be true")
-    assert len(message.splitlines()) <= 2, message
+    config = _config(data, tickets='dayfirst = "yes"')
+    done = health("validate", config, cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
+    assert "- tickets: `dayfirst` in [tables.tickets] must be true" in done.stdout, done.stdout
+    done = health("features", config, "--as-of", "2025-06-01", "--out", "f.parquet", cwd=tmp_path)
+    one_line_error(done, 1, "[tables.tickets]", "must be true")
+    assert not (tmp_path / "f.parquet").exists()
 
 
 def test_an_events_row_dated_2100_stops_scoring_instead_of_moving_the_date(company, tmp_path):

@@ -142,6 +142,25 @@ def test_one_row_per_life_unconfigured_stops_with_the_question(lives_dir, tracki
     assert 'reading = "renewing"' in " ".join((printed.out + printed.err).split())
 
 
+def test_the_reading_question_comes_with_the_other_tables_problems(lives_dir, tmp_path):
+    """One run names every problem: the subscriptions' question and a bad accounts date."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for path in lives_dir.iterdir():
+        (data / path.name).symlink_to(path)
+    (data / "accounts.csv").unlink()
+    accounts = pd.read_csv(lives_dir / "accounts.csv", dtype=str)
+    accounts.loc[0, "created_at"] = "not a date"
+    accounts.to_csv(data / "accounts.csv", index=False)
+    with pytest.raises(ContractError) as raised:
+        load_tables(data)
+    assert {(p.table, p.column) for p in raised.value.problems} == {
+        ("accounts", "created_at"),
+        ("subscriptions", "end_date"),
+    }
+    assert 'reading = "renewing"' in str(raised.value)
+
+
 def test_blanking_end_dates_after_the_as_of_date_changes_no_feature(lives_dir, tmp_path):
     """Issue 19: on one-row-per-life data, an end after ``as_of`` cannot be seen at ``as_of``."""
     config = _renewing_config(tmp_path, lives_dir)
