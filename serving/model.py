@@ -7,12 +7,15 @@ plain strings and numbers; categories are restored here (LightGBM rejects mismat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import lightgbm as lgb
 import mlflow.pyfunc
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from serving.calibration import Calibrator
 
@@ -42,6 +45,16 @@ def model_input(
     """The model's inputs in model order: categories as text (None where missing), the rest as
     floats. The one coercion: the booster, the baseline, the MLflow signature and Spark read it.
     """
+    return _inputs(frame, features, categories, lambda column, _levels: category_text(column))
+
+
+def _inputs(
+    frame: pd.DataFrame,
+    features: list[str],
+    categories: dict[str, list[str]],
+    encode: Callable[[pd.Series, list[str]], Any],
+) -> pd.DataFrame:
+    """Each feature in model order: ``encode(column, levels)`` for a category, else floats."""
     missing = missing_features(frame.columns, features)
     if missing:
         raise MissingFeaturesError(missing)
@@ -49,7 +62,7 @@ def model_input(
     for name in features:
         column = frame[name]
         if name in categories:
-            out[name] = category_text(column)
+            out[name] = encode(column, categories[name])
         elif column.dtype == np.float64:
             out[name] = column
         else:
@@ -67,14 +80,21 @@ def booster_input(
 ) -> pd.DataFrame:
     """``model_input`` with each category restored to its training levels (unknown ones missing):
     LightGBM rejects categoricals whose levels differ from training's."""
-    x = model_input(frame, features, categories)
-    for name, levels in categories.items():
-        column = frame[name]
-        if isinstance(column.dtype, pd.CategoricalDtype) and list(column.cat.categories) == levels:
-            x[name] = column.array
-        else:
-            x[name] = pd.Categorical(x[name].where(x[name].isin(levels)), categories=levels)
-    return x
+    return _inputs(frame, features, categories, booster_category)
+
+
+def booster_category(column: pd.Series, levels: list[str]) -> pd.Categorical:
+    """A categorical feature on its training levels, from its text (``category_text``); values
+    outside them are missing."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and list(column.cat.categories) == levels:
+        return column.array
+    if isinstance(column.dtype, pd.StringDtype) and all(isinstance(v, str) for v in levels):
+        # text already: the same codes, looked up by Arrow without a Python string per row
+        text = pa.array(column.array)
+        codes = pc.index_in(text, value_set=pa.array(levels, text.type)).fill_null(-1)
+        return pd.Categorical.from_codes(codes.to_numpy(), categories=levels)
+    text = category_text(column)
+    return pd.Categorical(text.where(text.isin(levels)), categories=levels)
 
 
 class HealthModel(mlflow.pyfunc.PythonModel):

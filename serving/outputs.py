@@ -148,15 +148,16 @@ class OutputWriter:
     def write(self, name: str, frame: pd.DataFrame) -> None:
         """Append a chunk to output ``name`` (every chunk has the first chunk's columns)."""
         table = self._table(name, frame)
+        csv = _csv_table(table) if name == SCORES else None
         if name not in self._writers:
             self._writers[name] = pq.ParquetWriter(self.staging / f"{name}.parquet", table.schema)
-            if name == SCORES:
+            if csv is not None:
                 self._writers[f"{name}.csv"] = pacsv.CSVWriter(
-                    self.staging / f"{name}.csv", _csv_table(table).schema
+                    self.staging / f"{name}.csv", csv.schema
                 )
         self._writers[name].write_table(table)
-        if name == SCORES:
-            self._writers[f"{name}.csv"].write_table(_csv_table(table))
+        if csv is not None:
+            self._writers[f"{name}.csv"].write_table(csv)
         self.rows[name] = self.rows.get(name, 0) + len(frame)
 
     def _table(self, name: str, frame: pd.DataFrame) -> pa.Table:
@@ -193,11 +194,15 @@ def spreadsheet_safe(values: pa.ChunkedArray) -> pa.ChunkedArray:
     """Text cells that a spreadsheet would run as a formula, prefixed with ``'`` (OWASP's rule)."""
     import pyarrow.compute as pc
 
-    risky = pc.starts_with(values, FORMULA_START[0])
-    for start in FORMULA_START[1:]:
-        risky = pc.or_(risky, pc.starts_with(values, start))
+    risky = pc.match_substring_regex(values, _FORMULA_PATTERN)
+    if not pc.any(risky).as_py():  # the common case: one pass, nothing rebuilt
+        return values
     quote, empty = pa.scalar("'", type=values.type), pa.scalar("", type=values.type)
     return pc.if_else(risky, pc.binary_join_element_wise(quote, values, empty), values)
+
+
+# A cell starting with one of FORMULA_START, as one regular expression ("-" last: a literal).
+_FORMULA_PATTERN = "^[=+@\t\r-]"
 
 
 def _csv_table(table: pa.Table) -> pa.Table:
