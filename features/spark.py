@@ -46,19 +46,25 @@ Partition = Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]
 
 
 def spark_session(master: str | None = None, app: str = "customer-health"):
-    """The active Spark session, or a new one on ``master`` (``$SPARK_MASTER`` or ``local[*]``)."""
+    """The active Spark session, or a new one on ``master`` (``$SPARK_MASTER``, else the master
+    ``spark-submit`` was given, else ``local[*]``)."""
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
         return active
-    master = master or os.environ.get("SPARK_MASTER", "local[*]")
+    master = master or os.environ.get("SPARK_MASTER")
+    # Under spark-submit the JVM starts first and holds --master (yarn, k8s, spark://): setting
+    # one here would override it and run the whole job on the submitting machine.
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ
+    builder = SparkSession.builder
+    if master or not submitted:
+        builder = builder.master(master or "local[*]")
     # Python workers must run this interpreter (with pandas, LightGBM, MLflow), not the system
     # one; Spark reads the variable when the context starts, not the session config.
     python = os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     return (
-        SparkSession.builder.master(master)
-        .appName(app)
+        builder.appName(app)
         .config("spark.pyspark.python", python)
         .config("spark.pyspark.driver.python", python)
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")

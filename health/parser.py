@@ -516,7 +516,8 @@ def add_spark_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--master",
         metavar="URL",
-        help="with --engine spark: the Spark master (without it: $SPARK_MASTER, else local[*])",
+        help="with --engine spark: the Spark master (without it: $SPARK_MASTER, else the one "
+        "spark-submit was given, else local[*])",
     )
     p.add_argument(
         "--partitions",

@@ -93,3 +93,36 @@ def test_a_failing_partition_leaves_the_previous_outputs_whole(
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
     assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
+
+
+def test_spark_submit_keeps_its_master(spark, tmp_path):
+    """Under ``spark-submit --master URL`` (how the README runs on a cluster) the session runs on
+    that master: one set by ``spark_session`` would run the whole job on the submitting machine."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pyspark
+
+    root = Path(__file__).resolve().parents[2]
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "from features.spark import spark_session\n"
+        "session = spark_session()\n"
+        "print('master:', session.sparkContext.master)\n"
+        "session.stop()\n"
+    )
+    submit = Path(pyspark.__file__).parent / "bin" / "spark-submit"
+    env = {k: v for k, v in os.environ.items() if k not in ("SPARK_MASTER", "PYSPARK_GATEWAY_PORT")}
+    env.update(PYTHONPATH=str(root), PYSPARK_PYTHON=sys.executable)
+    done = subprocess.run(
+        [str(submit), "--master", "local[1]", str(probe)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "master: local[1]" in done.stdout.splitlines()
