@@ -17,6 +17,7 @@ from typing import Any
 import mlflow
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.dataset as ds
 from mlflow.tracking import MlflowClient
 
@@ -284,29 +285,43 @@ def long_explanations(
     categories = categories or {}
     n, f = contributions.shape
     numeric = np.full((n, f), np.nan)
-    text = np.full((n, f), None, dtype=object)
+    texts: dict[int, pa.Array] = {}
     for j, name in enumerate(features):
         column = frame[name]
         if name in categories or not (
             pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
         ):
-            text[:, j] = column.astype(object).where(column.notna(), None).to_numpy()
+            values = column.astype(object).where(column.notna(), None).to_numpy()
+            texts[j] = pa.array(pd.array(values, dtype="str"))
         else:
             numeric[:, j] = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
     codes = np.tile(np.arange(f), n)
     families = [feature_family(x) for x in features]
+    family_codes = np.array([FAMILIES.index(x) if x in FAMILIES else -1 for x in families])
     return pd.DataFrame(
         {
             "account_id": np.repeat(frame["account_id"].to_numpy(), f),
             "as_of": np.repeat(frame["as_of"].to_numpy(), f),
             "feature": pd.Categorical.from_codes(codes, categories=features),
-            "family": pd.Categorical(np.array(families)[codes], categories=list(FAMILIES)),
+            "family": pd.Categorical.from_codes(family_codes[codes], categories=list(FAMILIES)),
             "value": numeric.reshape(-1),
-            "category": pd.array(text.reshape(-1), dtype="str"),
+            "category": long_texts(texts, n, f),
             "shap_value": contributions.reshape(-1),
             "health_points": points.reshape(-1),
         }
     )
+
+
+def long_texts(texts: dict[int, pa.Array], n: int, f: int) -> pd.api.extensions.ExtensionArray:
+    """The long table's text column: row ``i * f + j`` holds account i's text of feature j (one
+    of ``texts``, by feature position), missing for every other feature; gathered by Arrow, as
+    most of the ``n * f`` cells are missing."""
+    index = np.full((n, f), -1, dtype=np.int64)
+    for k, j in enumerate(texts):
+        index[:, j] = np.arange(n) + k * n
+    flat = index.reshape(-1)
+    values = pa.concat_arrays(list(texts.values())) if texts else pa.array([], pa.large_string())
+    return pd.array(values.take(pa.array(flat, mask=flat < 0)), dtype="str")
 
 
 # ----- score changes ----------------------------------------------------------------------------
