@@ -91,7 +91,11 @@ STATS = ROOT / "mutants" / "mutmut-stats.json"
 
 # Survivors no test can kill, with the reason (mutant name -> why it is equivalent).
 EQUIVALENT: dict[str, str] = {
-    "features.sentiment.x_sentiment_scores__mutmut_21": (
+    **dict.fromkeys(
+        [f"features.sentiment.x_sentiment_scores__mutmut_{n}" for n in (12, 26)],
+        "str.slice(None, n) for slice(0, n): the same head",
+    ),
+    "features.sentiment.x_sentiment_scores__mutmut_33": (
         "to_numpy(dtype=None) for dtype=float: the looked-up scores are Python floats assigned "
         "into a float64 array, which converts them exactly as float does"
     ),

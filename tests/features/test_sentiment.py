@@ -59,3 +59,14 @@ def test_missing_or_blank_text_is_unknown_not_neutral():
     # A repeated text gets the same score as its first copy.
     again = sentiment_scores(pd.Series(["still broken", "still broken", np.nan]))
     assert again[0] == again[1] == scores[14] and np.isnan(again[2])
+
+
+def test_a_text_longer_than_the_limit_is_scored_on_its_head():
+    # The first 5,000 characters are read: an angry opening before 6,000 neutral characters
+    # scores negative; the same words after 5,000 neutral characters are never read (0.0, the
+    # score of the filler).
+    angry = "Outage again, this is terrible and we are cancelling. "
+    filler = "ab " * 2000
+    scores = sentiment_scores(pd.Series([angry + filler, filler[:5000] + angry]))
+    assert scores.iloc[0] < -0.5
+    assert scores.iloc[1] == 0.0

@@ -195,3 +195,34 @@ def test_a_missing_companion_value_reads_as_a_dash_and_text_numbers_are_read():
         "Active on 7 of the last 30 days",
         "Active on - of the last 30 days",
     ]
+
+
+def test_per_type_usage_sentences_word_for_word():
+    # before = round(now / (1 + change)): 3 / (3/41) = 41; 12 / 1.5 = 8; 1234 / 2 = 617.
+    frame = pd.DataFrame(
+        {
+            "type_report_build_30d": [3.0, 12.0, 5.0, 0.0, 4.0, 1234.0],
+            "type_report_build_change_30d": [3 / 41 - 1, 0.5, 0.0, None, None, 1.0],
+            "type_report_build_per_user_30d": [1.5, 2.0, 0.25, 0.0, 4.0, 100.0],
+            "type_report_build_share_30d": [0.25, 0.5, 0.1, 0.0, 1.0, 0.333],
+        }
+    )
+    counts = [
+        "Used report build 3 times in 30 days, down from 41",
+        "Used report build 12 times in 30 days, up from 8",
+        "Used report build 5 times in 30 days",  # no change: no trend
+        "Did not use report build in the last 60 days",
+        "Used report build 4 times in 30 days, none in the 30 days before",
+        "Used report build 1,234 times in 30 days, up from 617",
+    ]
+    assert driver_sentences("type_report_build_30d", frame).tolist() == counts
+    per_user = [" (1.5 per active user)", " (2.0 per active user)", " (0.2 per active user)"]
+    per_user += [" (0.0 per active user)", " (4.0 per active user)", " (100.0 per active user)"]
+    assert driver_sentences("type_report_build_per_user_30d", frame).tolist() == [
+        c + p for c, p in zip(counts, per_user, strict=True)
+    ]
+    shares = [" (25% of its events)", " (50% of its events)", " (10% of its events)"]
+    shares += [" (0% of its events)", " (100% of its events)", " (33% of its events)"]
+    assert driver_sentences("type_report_build_share_30d", frame).tolist() == [
+        c + s for c, s in zip(counts, shares, strict=True)
+    ]
