@@ -3,7 +3,7 @@
 Why: SHAP values can be exact for the model and still point at the wrong thing. The demo data
 records, for every churned account with a decline episode, its true cause (usage decay -> usage,
 support pain -> support, champion loss -> adoption, price increase -> contract). This trains the
-churn model on the demo data (2,000 accounts, seed 7), scores each such account 30 to 60 days
+health model on the demo data (2,000 accounts, seed 7), scores each such account 30 to 60 days
 before its churn, takes the family that lowers its health score most (timing features excluded,
 as in the reasons), and reports how often it is the planted family, against chance.
 
@@ -50,7 +50,7 @@ def main() -> None:
         tables = load_tables(folder)
     truth = generated["ground_truth"]
     matrix = build_training_matrix(tables, TrainConfig())
-    fitted = fit_target(matrix, "churned", TrainConfig())
+    fitted = fit_target(matrix, "stayed", TrainConfig())
     model = fitted.model
     print(
         f"trained on {len(matrix):,} rows, validation ROC AUC {fitted.metrics['val_roc_auc']:.3f} "
@@ -67,7 +67,7 @@ def main() -> None:
     )
     frame = features.merge(planted[["account_id", "as_of"]], on=["account_id", "as_of"])
     scores, explanations = score_features(
-        frame, LoadedModel(model, "fitted", "-"), None, ScoreConfig()
+        frame, health=LoadedModel(model, "fitted", "-"), config=ScoreConfig()
     )
     reasons = explanations[~explanations["feature"].isin(TIMING_FEATURES)]
     points = reasons.pivot_table(
@@ -76,18 +76,18 @@ def main() -> None:
     scores["top_family"] = points.idxmin(axis=1).reindex(scores["account_id"]).to_numpy()
     result = scores.merge(planted[["account_id", "family", "cause"]], on="account_id")
     result["match"] = result["top_family"] == result["family"]
-    base_rate = float(matrix["churned"].mean())
-    at_risk = result[result["churn_probability"] >= 2 * base_rate]
+    base_rate = 1 - float(matrix["stayed"].mean())
+    at_risk = result[1 - result["stay_probability"] >= 2 * base_rate]
 
     shares = result["family"].value_counts(normalize=True)
     print(
         f"\nplanted-cause churns scored {LEAD[0]}-{LEAD[1]} days before churning: {len(result)} "
         f"(of {len(truth[truth['churned'] & truth['family'].isin(FAMILIES)])})"
     )
-    print(f"churn base rate in training rows: {base_rate:.1%}")
+    print(f"base rate of not staying in training rows: {base_rate:.1%}")
     rows = [
         ("all planted-cause churns", result),
-        (f"at risk (churn p >= 2x base rate = {2 * base_rate:.0%})", at_risk),
+        (f"at risk (P(leave) >= 2x base rate = {2 * base_rate:.0%})", at_risk),
     ]
     for name, subset in rows:
         print(

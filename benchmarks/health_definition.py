@@ -52,6 +52,35 @@ def bands_by_distance(scores: pd.DataFrame, days: pd.Series) -> pd.DataFrame:
     return table
 
 
+def term_lengths(data_dir: Path, scores: pd.DataFrame) -> pd.Series:
+    """Each scored account's current term length in whole months (NaN: open-ended), rebuilt from
+    the data at the scores' date: the health model does not see it, so the scores do not hold it."""
+    from features.loading import load_tables
+    from features.matrix import build_features
+
+    as_of = pd.Timestamp(scores["as_of"].max())
+    frame = build_features(load_tables(data_dir), [as_of]).set_index("account_id")
+    months = (frame["term_length_days"] / 30.44).round()
+    return months.reindex(scores["account_id"]).set_axis(scores.index)
+
+
+def spearman_by_term(scores: pd.DataFrame, days: pd.Series, months: pd.Series) -> pd.DataFrame:
+    """Spearman(health, days to renewal) among accounts with the same term length: with terms of
+    one length, how near the renewal is is all that differs in the calendar."""
+    rows = []
+    for length, part in scores.groupby(months):
+        rho = spearman(part["health_score"].astype(float), days[part.index])
+        rows.append(
+            {
+                "term_months": int(length),
+                "accounts": len(part),
+                "mean_health": round(float(part["health_score"].mean()), 1),
+                "spearman": round(rho, 3),
+            }
+        )
+    return pd.DataFrame(rows).set_index("term_months")
+
+
 def model_figures(tracking_uri: str) -> pd.DataFrame:
     """Validation metrics of each registered champion (out of time)."""
     import mlflow
@@ -81,9 +110,9 @@ def model_figures(tracking_uri: str) -> pd.DataFrame:
 
 
 def timing_features() -> frozenset[str]:
-    """When the term ends and how long it is (``features.builders.TIMING_FEATURES``)."""
+    """When the term ends and how long it is (``features.catalogue.TIMING_FEATURES``)."""
     try:
-        from features.builders import TIMING_FEATURES
+        from features.catalogue import TIMING_FEATURES
     except ImportError:  # a checkout from before the health score was redefined
         from serving.score import TIMING_FEATURES
     return frozenset(TIMING_FEATURES)
@@ -138,6 +167,9 @@ def main() -> None:
         f"over {int(days.notna().sum()):,} accounts with a renewal date"
     )
     print(f"accounts scoring exactly 100: {int((scores['health_score'] == 100).sum()):,}")
+    if (demo / "data").exists():
+        print("\nThe same within each term length (the mix of monthly and annual terms aside)")
+        print(spearman_by_term(scores, days, term_lengths(demo / "data", scores)).to_string())
     print("\nBands by days to renewal")
     print(bands_by_distance(scores, days).to_string())
     db = demo / "mlflow.db"

@@ -96,7 +96,7 @@ def scores(frame: pd.DataFrame, model, as_of: pd.Timestamp, seed: int) -> pd.Dat
     p = model.probability(frame)
     if seed:
         p = np.clip(p + rng.normal(0, 0.05, len(p)), 0.001, 0.999)
-    health = health_score(p)
+    health = health_score(1 - p)  # the benchmark's one model stands for both
     return pd.DataFrame(
         {
             "account_id": frame["account_id"].to_numpy(),
@@ -113,7 +113,14 @@ def run_case(model_path: Path, case: str, rows: int) -> dict[str, float]:
     """One measurement in this process: seconds and peak RSS (MB)."""
     from features.contract import Tables
     from monitoring.job import Champions, Scoring, monitor, write_report
-    from serving.score import LoadedModel, OutputWriter, ScoreConfig, chunks, score_frames
+    from serving.score import (
+        LoadedModel,
+        OutputWriter,
+        ScoreConfig,
+        ScoringModels,
+        chunks,
+        score_frames,
+    )
 
     model = pickle.loads(model_path.read_bytes())
     loaded = LoadedModel(model, "benchmark", "1")
@@ -125,7 +132,7 @@ def run_case(model_path: Path, case: str, rows: int) -> dict[str, float]:
             baseline = scoring._reset_peak()
             started = time.perf_counter()
             with OutputWriter(Path(out)) as writer:
-                score_frames(chunks(frame, scoring.CHUNK), loaded, None, config, writer)
+                score_frames(chunks(frame, scoring.CHUNK), ScoringModels(loaded), config, writer)
                 writer.commit()
             seconds = time.perf_counter() - started
     else:

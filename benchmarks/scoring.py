@@ -80,7 +80,7 @@ def train_model(path: Path) -> None:
     params = {"objective": "binary", "num_leaves": 15, "learning_rate": 0.03, "verbosity": -1}
     booster = lgb.train(params, lgb.Dataset(prepared, label), num_boost_round=200)
     model = HealthModel(
-        booster.model_to_string(), features, CATEGORIES, Calibrator("platt", 1.1, -0.2), "churned"
+        booster.model_to_string(), features, CATEGORIES, Calibrator("platt", 1.1, -0.2), "stayed"
     )
     path.write_bytes(pickle.dumps(model))
 
@@ -102,7 +102,7 @@ def _status_mb(key: str) -> float:
 def run_case(model_path: Path, case: str, rows: int, explain: bool) -> dict[str, float]:
     """One measurement in this process: seconds and peak RSS (MB) while scoring."""
     from serving.outputs import OutputWriter
-    from serving.score import LoadedModel, ScoreConfig, score_frames
+    from serving.score import LoadedModel, ScoreConfig, ScoringModels, score_frames
 
     model = pickle.loads(model_path.read_bytes())
     parts = [
@@ -121,14 +121,14 @@ def run_case(model_path: Path, case: str, rows: int, explain: bool) -> dict[str,
             model.booster.predict(matrix, pred_contrib=True)
         seconds = time.perf_counter() - started
     else:
-        churn = LoadedModel(model, "benchmark", "1")
+        health = ScoringModels(LoadedModel(model, "benchmark", "1"))
         config = ScoreConfig(chunk_rows=CHUNK, explain=explain)
         model.booster.predict(model.prepare(parts[0].iloc[:100]))
         with tempfile.TemporaryDirectory() as out:
             baseline = _reset_peak()
             started = time.perf_counter()
             with OutputWriter(Path(out)) as writer:
-                score_frames(iter(parts), churn, None, config, writer)
+                score_frames(iter(parts), health, config, writer)
                 writer.commit()
             seconds = time.perf_counter() - started
     peak = _status_mb("VmHWM:")

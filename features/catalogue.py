@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from features.usage_types import type_label
 
 FAMILIES = ("usage", "adoption", "sentiment", "support", "contract")
+# When the current term ends and how long it is: when an account *can* leave, not how it is doing.
+# The health model never sees them (so moving a renewal date cannot move a health score); the
+# calendar columns (renewal due, churn within the horizon) do.
+TIMING_FEATURES = frozenset({"days_to_term_end", "term_length_days"})
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
-"""Labels (DESIGN section 2): coverage spells, the churn and renewal labels, and churn dates.
+"""Labels (DESIGN section 2): coverage spells, the churn, renewal and stay labels, churn dates.
 
 A coverage spell is an account's continuous coverage: its terms merged where the next one starts
-within the grace gap. The spell that holds an account at an as-of date decides both labels and,
+within the grace gap. The spell that holds an account at an as-of date decides every label and,
 for a churn, its date. Labels are the only values computed from data after the as-of date.
 """
 
@@ -96,6 +96,63 @@ def labels(
             "renewed": renewed,
         }
     )
+
+
+def decision_points(grid: pd.DataFrame, config: LabelConfig = LabelConfig()) -> pd.Series:
+    """Each row's next decision point: its current term's end, or ``as_of + horizon`` when the
+    subscription runs open-ended (no term end). Indexed like ``grid`` (``as_of, term_end``)."""
+    horizon = pd.Timedelta(days=config.horizon_days)
+    return grid["term_end"].where(grid["term_end"].notna(), grid["as_of"] + horizon)
+
+
+def stay_labels(
+    subscriptions: pd.DataFrame,
+    grid: pd.DataFrame,
+    data_end: pd.Timestamp,
+    config: LabelConfig = LabelConfig(),
+) -> pd.DataFrame:
+    """Whether each ``grid`` row (``account_id, as_of, term_end``) stays at its next decision point.
+
+    ``stayed`` = 1 when the coverage holding the account at ``as_of`` runs past the decision point
+    (``decision_points``): past the current term's end however far away it is (a renewal starting
+    within the grace gap continues the coverage), or past ``as_of + horizon`` for an open-ended
+    subscription. NaN (censored) where the decision point plus the grace gap falls after
+    ``data_end``: whether it stayed is not known yet, and is never guessed.
+    """
+    out = grid[["account_id", "as_of", "term_end"]]
+    spells = coverage_spells(subscriptions, config.grace_days)
+    spell_end = holding_spell_end(spells, out).to_numpy()
+    decision = decision_points(out, config).to_numpy()
+    stayed = (spell_end > decision).astype(float)
+    grace = pd.Timedelta(days=config.grace_days)
+    stayed[decision + grace > np.datetime64(data_end)] = np.nan
+    return pd.DataFrame(
+        {
+            "account_id": out["account_id"].to_numpy(),
+            "as_of": out["as_of"].to_numpy(),
+            "stayed": stayed,
+        }
+    )
+
+
+def label_known_from(
+    frame: pd.DataFrame, label: str, config: LabelConfig = LabelConfig()
+) -> pd.Series:
+    """The first day each row's ``label`` is known (its window plus the grace gap has passed).
+
+    ``frame`` holds ``as_of`` and, for ``stayed``, the feature ``days_to_term_end`` (missing or NaN:
+    open-ended, decided at ``as_of + horizon``). Training sides a row with the past of a date only
+    when its label is known before that date.
+    """
+    window = {"churned": config.horizon_days, "renewed": config.renewal_window_days}
+    if label in window:
+        days = pd.Series(float(window[label]), index=frame.index)
+    elif label == "stayed":
+        to_end = frame.get("days_to_term_end", np.nan)
+        days = pd.Series(to_end, index=frame.index, dtype=float).fillna(config.horizon_days)
+    else:
+        raise ValueError(f"no label window for {label!r}")
+    return frame["as_of"] + pd.to_timedelta(days + config.grace_days, unit="D")
 
 
 def churn_dates(subscriptions: pd.DataFrame, rows: pd.DataFrame, grace_days: int = 14) -> pd.Series:

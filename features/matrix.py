@@ -9,12 +9,12 @@ import pandas as pd
 from features.builders import BUILDERS
 from features.contract import Tables
 from features.events import TypeCatalogue, event_features
-from features.labels import LabelConfig, labels
+from features.labels import LabelConfig, labels, stay_labels
 from features.pointintime import prepare_tables, visible_subscriptions, visible_tables
 from features.timeline import active_grid, active_terms, observed_until
 
 KEYS = ["account_id", "as_of"]
-LABELS = ["churned", "renewed"]
+LABELS = ["churned", "renewed", "stayed"]
 
 Progress = Callable[[int, int, pd.Timestamp], None]
 
@@ -100,7 +100,8 @@ def build_feature_matrix(
     event_types: list[str] | None = None,
     top_types: int = 0,
 ) -> pd.DataFrame:
-    """Features plus the ``churned`` and ``renewed`` labels (NaN where censored or undefined).
+    """Features plus the ``churned``, ``renewed`` and ``stayed`` labels (NaN where censored or
+    undefined; ``features.labels``).
 
     Labels are the only columns computed from data after ``as_of``; they are censored where
     their window runs past ``data_end``: by default ``observed_until`` (the date subscription
@@ -113,7 +114,9 @@ def build_feature_matrix(
     dates = [pd.Timestamp(t) for t in matrix["as_of"].unique()]
     grid = active_grid(tables.subscriptions, dates)
     data_end = observed_until(tables) if data_end is None else data_end
-    target = labels(tables.subscriptions, grid, data_end, label_config)
+    target = labels(tables.subscriptions, grid, data_end, label_config).merge(
+        stay_labels(tables.subscriptions, grid, data_end, label_config), on=KEYS, validate="1:1"
+    )
     return matrix.merge(target, on=KEYS, how="left", validate="one_to_one")
 
 

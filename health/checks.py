@@ -62,7 +62,7 @@ def model_uri(value: str, option: str = "--model") -> str:
     """``models:/NAME@ALIAS``, ``models:/NAME/VERSION``, ``runs:/ID/PATH`` or a model folder."""
     expected = (
         "expected models:/NAME@ALIAS, models:/NAME/VERSION, runs:/RUN_ID/PATH or a local model "
-        "folder, e.g. models:/churn@champion"
+        "folder, e.g. models:/health@champion"
     )
     if value.startswith(("models:/", "runs:/")):
         if not re.fullmatch(r"(models:/[^/@\s]+(@[^/@\s]+|/\d+))|(runs:/\w+/\S+)", value):

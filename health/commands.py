@@ -214,6 +214,30 @@ def _table_matrix(args: argparse.Namespace):
     )
 
 
+def calendar_model(console, store: str, uri: str | None, kind: str, what: str) -> str | None:
+    """A calendar model's URI if it is registered; a default champion that is not is skipped
+    with a note (a young product may have none), one named explicitly must exist."""
+    from health.tracking import require_registered
+    from serving.score import CHAMPION_URIS
+
+    if not uri:
+        return None
+    if uri != CHAMPION_URIS[kind]:
+        require_registered(store, uri)
+        return uri
+    try:
+        require_registered(store, uri)
+    except DataError:
+        console.print(
+            f"note: no {uri} in the store, so scores carry no {what} probability (train one "
+            "with 'health train DATA' once terms have ended)",
+            markup=False,
+            soft_wrap=True,
+        )
+        return None
+    return uri
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -237,28 +261,20 @@ def cmd_score(args: argparse.Namespace) -> int:
         )
     except ValueError as error:
         raise UsageError(str(error)) from None
-    churn_uri = args.model or CHAMPION_URIS["churn"]  # MLflow passes "" for "not given"
+    health_uri = args.model or CHAMPION_URIS["health"]  # MLflow passes "" for "not given"
+    churn_uri = args.churn_model or CHAMPION_URIS["churn"]
     renewal_uri = None if args.no_renewal else args.renewal_model or CHAMPION_URIS["renewal"]
     if args.table:
-        renewal_uri = None  # a ready table holds the churn model's features
-    model_uri(churn_uri, "--model")
+        churn_uri = renewal_uri = None  # a ready table holds the health model's features
+    model_uri(health_uri, "--model")
+    if churn_uri:
+        model_uri(churn_uri, "--churn-model")
     if renewal_uri:
         model_uri(renewal_uri, "--renewal-model")
     store = resolve_uri(args.tracking_uri)
-    require_registered(store, churn_uri)  # before anything touches the store
-    if renewal_uri and renewal_uri != CHAMPION_URIS["renewal"]:
-        require_registered(store, renewal_uri)
-    elif renewal_uri:
-        try:  # the default renewal champion is optional: a young product may have none
-            require_registered(store, renewal_uri)
-        except DataError:
-            renewal_uri = None
-            console.print(
-                f"note: no {CHAMPION_URIS['renewal']} in the store, so scores carry no renewal "
-                "probability (train one with 'health train DATA' once terms have ended)",
-                markup=False,
-                soft_wrap=True,
-            )
+    require_registered(store, health_uri)  # before anything touches the store
+    churn_uri = calendar_model(console, store, churn_uri, "churn", "churn within the horizon")
+    renewal_uri = calendar_model(console, store, renewal_uri, "renewal", "renewal")
     tables = None
     if not args.table and args.engine != "spark":
         tables = load(args.data)  # only once every argument is known to be good
@@ -277,7 +293,14 @@ def cmd_score(args: argparse.Namespace) -> int:
             rows = feature_rows(read_table(args.table), args.id or None)
             with steps.step(f"Scoring and explaining {len(rows):,} rows of {args.table}") as s:
                 result = score_table_job(
-                    rows, Path(args.out), churn_uri, None, config, True, args.parent_run_id
+                    rows,
+                    Path(args.out),
+                    None,
+                    None,
+                    config,
+                    True,
+                    args.parent_run_id,
+                    health_uri=health_uri,
                 )
                 s.done = f"Scored {result.summary.accounts:,} rows"
         elif args.engine == "spark":
@@ -299,6 +322,7 @@ def cmd_score(args: argparse.Namespace) -> int:
                     spark=spark,
                     buckets=args.partitions,
                     parent_run_id=args.parent_run_id,
+                    health_uri=health_uri,
                 )
                 s.done = (
                     f"Scored {result.summary.accounts:,} active accounts as of "
@@ -316,16 +340,17 @@ def cmd_score(args: argparse.Namespace) -> int:
                     config,
                     previous=previous,
                     parent_run_id=args.parent_run_id,
+                    health_uri=health_uri,
                 )
                 s.done = f"Scored {result.summary.accounts:,} active accounts as of {as_of.date()}"
     except MissingFeaturesError as error:
-        raise UsageError(f"cannot score with {churn_uri}: {error}") from None
+        raise UsageError(f"cannot score with {health_uri}: {error}") from None
     except ValueError as error:  # a table that cannot be read as features, no active account
         raise DataError(str(error)) from None
     summary = result.summary
     for note in result.manifest.get("notes", []):
         console.print(f"[yellow]Note:[/yellow] {note}", markup=False)
-    print_top_risk(console, result.top, args.top, summary.bands, summary.accounts)
+    print_top_risk(console, result.top, args.top, summary.bands, summary.accounts, summary.band_arr)
     if result.manifest.get("previous_as_of"):
         console.print(
             f"Compared with the scores of {result.manifest['previous_as_of']}: "

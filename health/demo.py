@@ -25,6 +25,27 @@ class DemoConfig:
     top: int = TOP_ACCOUNTS
 
 
+def demo_health_model(console, results) -> str:
+    """The health model the demo scores with: the champion, or else the version just trained.
+
+    A small demo company can leave the health model under the floor (too few outcomes to beat
+    the baseline); the demo still shows a scoring, with that version, and says so.
+    """
+    from serving.score import CHAMPION_URIS
+
+    trained = [r for r in results if r.target == "health" and r.trained and r.version]
+    if not trained or trained[0].promoted:
+        return CHAMPION_URIS["health"]
+    uri = f"models:/health/{trained[0].version}"
+    console.print(
+        f"Scoring with {uri}, which is not @champion (see its reason above): a real scoring "
+        "would wait for a model that clears the floor.",
+        markup=False,
+        soft_wrap=True,
+    )
+    return uri
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from features.loading import load_tables
     from health.errors import DataError
@@ -58,18 +79,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with steps.step("Building features on the as-of grid") as step:
         config, matrix = prepare_training(tables, config, step.as_of_progress())
         step.done = f"Built {len(matrix):,} training rows"
-    with steps.step("Training churn and renewal models (LightGBM, baseline, MLflow)") as step:
+    with steps.step("Training health, churn and renewal models (LightGBM, baseline)") as step:
         results = train_from_matrix(matrix, config)
-        step.done = "Trained and registered the churn and renewal models"
+        step.done = "Trained and registered the health, churn and renewal models"
     print_training(console, results)
+    health_uri = demo_health_model(console, results)
     as_of = default_as_of(tables)
     with steps.step(f"Scoring every active account as of {as_of.date()}") as step:
         try:
-            result = score_job(tables, out / "scores", as_of)
+            result = score_job(tables, out / "scores", as_of, health_uri=health_uri)
         except MissingModelError as error:
             raise DataError(str(error)) from None
         step.done = f"Scored {len(result.scores):,} active accounts"
-    print_top_risk(console, result.scores, args.top)
+    summary = result.summary
+    print_top_risk(
+        console, result.scores, args.top, summary.bands, summary.accounts, summary.band_arr
+    )
     console.print("Outputs:")
     for path in result.files.values():
         console.print(f"  {path}")

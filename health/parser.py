@@ -213,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
         "features",
         "build the point-in-time feature matrix",
         "One row per active account per as-of date: features from data strictly before the "
-        "date, then the churned and renewed labels (empty where the data ends too soon to know).",
+        "date, then the churned, renewed and stayed labels (empty where the data ends too soon "
+        "to know).",
     )
     p.add_argument("data", metavar="DATA", help=DATA_HELP)
     p.add_argument(
@@ -337,10 +338,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", metavar="COLUMN", help="with --table: the label column")
     p.add_argument(
         "--target",
-        choices=("churn", "renewal"),
+        choices=("health", "churn", "renewal"),
         default="churn",
         help="with --table: what the label means, and so the registered model's name (scoring "
-        "uses models:/churn@champion and models:/renewal@champion)",
+        "uses models:/health@champion for the score, models:/churn@champion and "
+        "models:/renewal@champion for the calendar; health: stays at its next decision point)",
     )
     p.add_argument(
         "--positive",
@@ -384,7 +386,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DATE",
         help="as-of date, YYYY-MM-DD (without it, or 'latest': the day after the latest data)",
     )
-    p.add_argument("--model", default=CHAMPION_URIS["churn"], metavar="URI", help="churn model URI")
+    p.add_argument(
+        "--model",
+        default=CHAMPION_URIS["health"],
+        metavar="URI",
+        help="health model URI (staying at the next decision point: the health score)",
+    )
+    p.add_argument(
+        "--churn-model",
+        default=CHAMPION_URIS["churn"],
+        metavar="URI",
+        help="churn model URI (leaving within the horizon: the calendar's columns)",
+    )
     p.add_argument(
         "--renewal-model",
         default=CHAMPION_URIS["renewal"],

@@ -81,7 +81,7 @@ def retrain_job(
         if trained:
             matrix = build_training_matrix(tables, train_config)
             client = MlflowClient()
-            for label in ("churned", "renewed"):
+            for label in ("stayed", "churned", "renewed"):
                 if label in matrix and matrix[label].notna().any():
                     models.append(train_target(matrix, label, train_config, client, nested=True))
             mlflow.set_tags(

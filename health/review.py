@@ -57,12 +57,12 @@ def select_as_of(scoring: Scoring, as_of: str | pd.Timestamp | None = None) -> S
 
 
 def riskiest_account(scores: pd.DataFrame) -> str:
-    """The account with the highest churn probability: the notebook's default account."""
-    return str(scores.loc[scores["churn_probability"].idxmax(), "account_id"])
+    """The account least likely to stay at its next decision point: the notebook's default."""
+    return str(scores.loc[scores["stay_probability"].idxmin(), "account_id"])
 
 
 def healthiest_account(scores: pd.DataFrame) -> str:
-    return str(scores.loc[scores["churn_probability"].idxmin(), "account_id"])
+    return str(scores.loc[scores["stay_probability"].idxmax(), "account_id"])
 
 
 def family_columns(scores: pd.DataFrame) -> list[str]:
@@ -97,7 +97,7 @@ def band_figure(scores: pd.DataFrame) -> Figure:
     stacked = [scores.loc[scores["band"] == b, "health_score"] for b in BANDS]
     hist_ax.hist(stacked, bins=edges, stacked=True, color=[BAND_COLOURS[b] for b in BANDS])
     hist_ax.set(
-        title="Health scores (100 = no churn risk)",
+        title="Health scores (100 x chance of staying at the next decision point)",
         xlabel="health score",
         ylabel="accounts",
         xlim=(0, 100),
@@ -218,7 +218,7 @@ def account_title(scores: pd.DataFrame, account_id: str) -> str:
     row = account_row(scores, account_id)
     return (
         f"{account_id}: health {row['health_score']} ({row['band']}), "
-        f"churn probability {row['churn_probability']:.0%}"
+        f"stays at its next decision point: {row['stay_probability']:.0%}"
     )
 
 

@@ -47,26 +47,35 @@ def print_top_risk(
     top: int = TOP_ACCOUNTS,
     bands: dict[str, int] | None = None,
     accounts: int | None = None,
+    band_arr: dict[str, float] | None = None,
 ) -> None:
-    """The accounts most at risk, with their score, band and first reason in words.
+    """The to-do list: accounts in priority order (most ARR expected to be lost within the
+    horizon first), with health, band, the calendar and the first reason in words; then the ARR
+    of the accounts in red and yellow.
 
-    ``bands`` and ``accounts`` give the whole run's counts when ``scores`` holds only the riskiest.
+    ``bands``, ``accounts`` and ``band_arr`` give the whole run's figures when ``scores`` holds
+    only the first rows.
     """
+    from serving.score import priority_order
+
     counts = bands if bands is not None else scores["band"].value_counts().to_dict()
     accounts = len(scores) if accounts is None else accounts
+    if band_arr is None and "arr" in scores:
+        band_arr = scores.groupby("band")["arr"].sum().to_dict()
     as_of = pd.Timestamp(scores["as_of"].iloc[0]).date()
     table = Table(
-        title=f"Accounts most at risk as of {as_of} "
+        title=f"To do as of {as_of}: most ARR at risk first "
         f"({accounts:,} scored: {counts.get('red', 0)} red, "
         f"{counts.get('yellow', 0)} yellow, {counts.get('green', 0)} green)"
     )
     changes = "health_change" in scores
     columns = [("account", "left"), ("health", "right"), ("band", "left")]
     columns += [("change", "right")] if changes else []
-    columns += [("churn p", "right"), ("ARR at risk", "right"), ("top reason", "left")]
+    columns += [("leaves in 90d", "right"), ("ARR at risk", "right"), ("renewal", "right")]
+    columns += [("top reason", "left")]
     for column, justify in columns:
         table.add_column(column, justify=justify)
-    for _, row in scores.nlargest(top, "churn_probability").iterrows():
+    for _, row in priority_order(scores).head(top).iterrows():
         arr = row.get("arr_at_risk")
         cells = [
             str(row["account_id"]),
@@ -77,13 +86,22 @@ def print_top_risk(
             change = row["health_change"]
             cells.append("new" if pd.isna(change) else f"{change:+.0f}")
         reason = row.get("risk_driver_1")
+        churn, days = row.get("churn_probability"), row.get("renewal_due_in_days")
         cells += [
-            f"{row['churn_probability']:.0%}",
+            "" if pd.isna(churn) else f"{churn:.0%}",
             "" if pd.isna(arr) else f"{arr:,.0f}",
+            "open-ended" if pd.isna(days) else f"in {days:.0f} days",
             "" if pd.isna(reason) else str(reason),
         ]
         table.add_row(*cells)
     console.print(table)
+    if band_arr:
+        red, yellow = band_arr.get("red", 0.0), band_arr.get("yellow", 0.0)
+        console.print(
+            f"ARR in red: {red:,.0f} ({counts.get('red', 0):,} accounts); in yellow: "
+            f"{yellow:,.0f} ({counts.get('yellow', 0):,} accounts). ARR at risk is each "
+            "account's ARR times its chance of leaving within the horizon."
+        )
 
 
 def print_backtest(console: Console, result) -> None:

@@ -12,20 +12,21 @@ import numpy as np
 # Worst first: the order of every table, chart and count of bands.
 BANDS = ("red", "yellow", "green")
 BAND_COLOURS = {"red": "#d62728", "yellow": "#e8b600", "green": "#2ca02c"}
+GREEN_FROM = 90
+RED_BELOW = 75
 
 
 @dataclass(frozen=True)
 class BandConfig:
-    """Band thresholds on the 0-100 health score.
+    """Band thresholds on the 0-100 health score (100 x P(stays at the next decision point)).
 
-    Health 90 is a 10% chance of churning within the horizon, about twice the demo's base rate;
-    below 75 (25%, four to five times the base rate) an account needs a plan now. Fixed numbers
-    on the score, rather than ones relative to a base rate, mean the same account in the same state
-    keeps its band when the model or the customer mix changes.
+    GREEN_FROM/RED_BELOW are set on the demo's out-of-time validation and backtest: see the values
+    below. Fixed numbers on the score, rather than ones relative to a base rate, mean the same
+    account in the same state keeps its band when the model or the customer mix changes.
     """
 
-    green_from: int = 90
-    red_below: int = 75
+    green_from: int = GREEN_FROM
+    red_below: int = RED_BELOW
 
     def __post_init__(self) -> None:
         if not 0 <= self.red_below <= self.green_from <= 101:
@@ -34,9 +35,9 @@ class BandConfig:
             )
 
 
-def health_score(p_churn: np.ndarray) -> np.ndarray:
-    """The 0-100 health score: ``round(100 x (1 - churn probability))``."""
-    return np.rint(100 * (1 - np.asarray(p_churn, dtype=float))).astype(int)
+def health_score(p_stay: np.ndarray) -> np.ndarray:
+    """The 0-100 health score: ``round(100 x P(stays at the next decision point))``."""
+    return np.rint(100 * np.asarray(p_stay, dtype=float)).astype(int)
 
 
 def band(score: np.ndarray, config: BandConfig) -> np.ndarray:

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 from mlflow.tracking import MlflowClient
 
-from features.catalogue import FAMILIES, feature_family
+from features.catalogue import FAMILIES, TIMING_FEATURES, feature_family
 from features.contract import Tables
 from features.events import TypeCatalogue
 from features.labels import LabelConfig
@@ -33,11 +33,17 @@ from serving.model import HealthModel, MissingFeaturesError, missing_features
 from serving.outputs import EXPLANATIONS, SCORES, OutputWriter
 from serving.sentences import sentences_for
 
-# When the term ends says when an account *can* leave, not why it would: these features stay in the
-# explanations and points but are not offered as reasons. The due date is its own column instead.
-TIMING_FEATURES = frozenset({"days_to_term_end", "term_length_days"})
+# When the term ends says when an account *can* leave, not why it would: the health model never
+# sees these features (``features.builders.TIMING_FEATURES``), and no model offers them as reasons.
+# The due date is its own column instead.
+__all__ = ["TIMING_FEATURES", "score_features", "score_job"]
 
-CHAMPION_URIS = {"churn": "models:/churn@champion", "renewal": "models:/renewal@champion"}
+CHAMPION_URIS = {
+    "health": "models:/health@champion",
+    "churn": "models:/churn@champion",
+    "renewal": "models:/renewal@champion",
+}
+HEALTH_TARGET = "stayed"  # the health model's label (``features.labels.stay_labels``)
 
 
 @dataclass(frozen=True)
@@ -69,37 +75,6 @@ def model_event_types(*models: LoadedModel | None) -> list[str]:
 
 class MissingModelError(LookupError):
     """No model at a URI; the message says which one and how to get one."""
-
-
-@dataclass
-class ScoringModels:
-    """The models a scoring job runs (either engine), and notes on one it runs without."""
-
-    churn: LoadedModel
-    renewal: LoadedModel | None = None
-    notes: list[str] = field(default_factory=list)
-
-    def features(
-        self, tables: Tables, dates: list[pd.Timestamp], types: TypeCatalogue | None = None
-    ) -> pd.DataFrame:
-        """Feature rows for these models: the training code, with the event types they chose."""
-        event_types = model_event_types(self.churn, self.renewal)
-        return build_features(tables, dates, types=types, event_types=event_types)
-
-    def check(self, frame: pd.DataFrame) -> None:
-        """Fail before any work if the feature rows lack a feature the models use."""
-        check_features(frame, self.churn, self.renewal)
-
-
-def load_scoring_models(churn_uri: str, renewal_uri: str | None) -> ScoringModels:
-    """The churn model, and the renewal model if asked for; a missing renewal champion is a note
-    (a young product has none yet), not a failure."""
-    churn = load_model(churn_uri)
-    try:
-        renewal = load_model(renewal_uri) if renewal_uri else None
-    except MissingModelError as missing:  # scoring goes on: no renewal probability, said so
-        return ScoringModels(churn, None, [f"Scored without a renewal model. {missing}"])
-    return ScoringModels(churn, renewal)
 
 
 def missing_model_message(uri: str) -> str:
@@ -139,16 +114,22 @@ def health_points(
     """SHAP log-odds contributions mapped onto health-score points.
 
     Each feature gets its share of the move from the base score to the account's score, so the
-    base score plus every feature's points equals the account's (unrounded) health score.
+    base score plus every feature's points equals the account's (unrounded) health score:
+    ``100 x P(stays)`` for the health model, ``100 x (1 - P)`` for a model of leaving (churn).
     Returns (points per feature, base score per row).
     """
     margin = base + contributions.sum(axis=1)
-    score = 100 * (1 - model.calibrator(_sigmoid(margin)))
-    base_score = 100 * (1 - model.calibrator(_sigmoid(base)))
+    score = _score_scale(model, model.calibrator(_sigmoid(margin)))
+    base_score = _score_scale(model, model.calibrator(_sigmoid(base)))
     total = contributions.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.where(np.abs(total) > 1e-12, (score - base_score) / total, 0.0)
     return contributions * scale[:, None], base_score
+
+
+def _score_scale(model: HealthModel, probability: np.ndarray) -> np.ndarray:
+    """A model's probability as 0-100 health (staying is healthy; leaving is not)."""
+    return 100 * (probability if model.target == HEALTH_TARGET else 1 - probability)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -163,19 +144,29 @@ def family_points(points: np.ndarray, features: list[str]) -> dict[str, np.ndarr
 
 def score_features(
     frame: pd.DataFrame,
-    churn: LoadedModel,
-    renewal: LoadedModel | None,
+    *,
+    health: LoadedModel,
+    churn: LoadedModel | None = None,
+    renewal: LoadedModel | None = None,
     config: ScoreConfig = ScoreConfig(),
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Scores and long-format explanations for a feature frame (one row per account).
 
-    With ``config.explain`` off, only probabilities, score and band are computed (no SHAP), and
-    the explanations are None.
+    The health score, its band, points and reasons come from the ``health`` model (staying at
+    the next decision point); ``churn`` (leaving within the horizon) and ``renewal`` fill the
+    calendar columns, NaN without them. With ``config.explain`` off, only probabilities, score
+    and band are computed (no SHAP), and the explanations are None.
     """
-    model = churn.model
+    model = health.model
+    if model.target != HEALTH_TARGET:
+        raise ValueError(
+            f"the health score needs a model of '{HEALTH_TARGET}' (staying at the next decision "
+            f"point), got one of '{model.target}' ({health.uri})"
+        )
     prepared = model.prepare(frame)
-    p_churn = model.calibrator(model.booster.predict(prepared))
-    scores = probability_scores(frame, p_churn, renewal_probability(frame, renewal), config)
+    p_stay = model.calibrator(model.booster.predict(prepared))
+    p_churn = np.full(len(frame), np.nan) if churn is None else churn.model.probability(frame)
+    scores = probability_scores(frame, p_stay, p_churn, renewal_probability(frame, renewal), config)
     explanations = None
     if config.explain:
         raw = model.booster.predict(prepared, pred_contrib=True)
@@ -185,32 +176,51 @@ def score_features(
         for family, values in family_points(points, model.features).items():
             scores[f"points_{family}"] = values
         for name, values in drivers(
-            frame, contributions, model.features, config.top_drivers
+            frame, -contributions, model.features, config.top_drivers
         ).items():
             scores[name] = values
         explanations = long_explanations(
             frame, contributions, points, model.features, model.categories
         )
+    scores["health_model_version"] = model_versions(health, len(scores))
     scores["churn_model_version"] = model_versions(churn, len(scores))
     scores["renewal_model_version"] = model_versions(renewal, len(scores))
     return scores, explanations
 
 
 def probability_scores(
-    frame: pd.DataFrame, p_churn: np.ndarray, p_renewal: np.ndarray, config: ScoreConfig
+    frame: pd.DataFrame,
+    p_stay: np.ndarray,
+    p_churn: np.ndarray,
+    p_renewal: np.ndarray,
+    config: ScoreConfig,
 ) -> pd.DataFrame:
-    """The columns every engine writes: probabilities, health score, band, due date, ARR at risk."""
-    health = health_score(p_churn)
+    """The columns every engine writes: the health score and its band, then the calendar.
+
+    ``stay_probability`` (staying at the next decision point) makes the health score; the
+    calendar says who can leave soon: ``churn_probability`` (leaving within the horizon), when
+    the renewal is due, and ``arr_at_risk`` (ARR x churn probability: the ARR expected to be lost
+    within the horizon, the to-do list's order).
+    """
+    health = health_score(p_stay)
+    mrr = numeric_column(frame, "mrr")
+    days = numeric_column(frame, "days_to_term_end")
+    as_of = pd.to_datetime(frame["as_of"]).to_numpy()
+    due = as_of + pd.to_timedelta(np.rint(days), unit="D").to_numpy()
     return pd.DataFrame(
         {
             "account_id": frame["account_id"].to_numpy(),
             "as_of": frame["as_of"].to_numpy(),
-            "churn_probability": p_churn,
-            "renewal_probability": p_renewal,
+            "stay_probability": p_stay,
             "health_score": health,
             "band": band(health, config),
-            "renewal_due_in_days": numeric_column(frame, "days_to_term_end"),
-            "arr_at_risk": p_churn * 12 * numeric_column(frame, "mrr"),
+            "churn_probability": p_churn,
+            "renewal_probability": p_renewal,
+            "renewal_date": due,
+            "renewal_due_in_days": days,
+            "mrr": mrr,
+            "arr": 12 * mrr,
+            "arr_at_risk": p_churn * 12 * mrr,
         }
     )
 
@@ -247,7 +257,9 @@ def renewal_probability(frame: pd.DataFrame, renewal: LoadedModel | None) -> np.
 def drivers(
     frame: pd.DataFrame, contributions: np.ndarray, features: list[str], top: int
 ) -> dict[str, np.ndarray]:
-    """Top risk drivers (raise churn most) and the top protective driver, in words.
+    """Top risk drivers (push most toward leaving) and the top protective driver, in words.
+
+    ``contributions`` are oriented toward leaving (the health model's, negated).
 
     Columns ``risk_driver_k`` / ``risk_feature_k`` (k = 1..top) and ``protective_driver`` /
     ``protective_feature``; empty where no feature pushes that way.
@@ -277,7 +289,8 @@ def long_explanations(
     features: list[str],
     categories: dict[str, list[str]] | None = None,
 ) -> pd.DataFrame:
-    """One row per account and feature: value, SHAP value (log-odds of churn), points, family.
+    """One row per account and feature: value, SHAP value (log-odds of the model's target:
+    staying, for the health model), points, family.
 
     ``value`` is the number the model saw (NaN for a categorical); ``category`` is a categorical
     feature's level. Feature and family are dictionary-encoded, so a million accounts stay small.
@@ -406,15 +419,28 @@ def change_sentences(changes: pd.DataFrame, since) -> np.ndarray:
 # ----- the job ----------------------------------------------------------------------------------
 
 
+def priority_order(scores: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the to-do list's order: most ARR expected to be lost within the horizon first
+    (``arr_at_risk``), then the least healthy; rows without revenue last."""
+    return scores.sort_values(
+        ["arr_at_risk", "health_score", "account_id"],
+        ascending=[False, True, True],
+        na_position="last",
+        kind="stable",
+    )
+
+
 @dataclass
 class Summary:
-    """Figures accumulated over chunks: band counts, mean score, ARR at risk, the riskiest rows."""
+    """Figures accumulated over chunks: band counts and ARR, mean score, ARR at risk, and the
+    first rows in priority order (``priority_order``)."""
 
     top_n: int = 20
     accounts: int = 0
     health_sum: float = 0.0
     arr_at_risk: float = 0.0
     bands: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BANDS, 0))
+    band_arr: dict[str, float] = field(default_factory=lambda: dict.fromkeys(BANDS, 0.0))
     changed: int = 0
     down_10: int = 0
     top: pd.DataFrame | None = None
@@ -425,12 +451,15 @@ class Summary:
         self.arr_at_risk += float(np.nansum(scores["arr_at_risk"]))
         for name, count in scores["band"].value_counts().items():
             self.bands[str(name)] += int(count)
+        if "arr" in scores:
+            for name, arr in scores.groupby("band", observed=True)["arr"].sum().items():
+                self.band_arr[str(name)] += float(arr)
         if "health_change" in scores:
             self.changed += int(scores["health_change"].notna().sum())
             self.down_10 += int((scores["health_change"] <= -10).sum())
-        riskiest = scores.nlargest(self.top_n, "churn_probability")
-        both = riskiest if self.top is None else pd.concat([self.top, riskiest])
-        self.top = both.nlargest(self.top_n, "churn_probability")
+        first = priority_order(scores).head(self.top_n)
+        both = first if self.top is None else pd.concat([self.top, first])
+        self.top = priority_order(both).head(self.top_n)
 
     def metrics(self) -> dict[str, float]:
         out = {
@@ -438,6 +467,7 @@ class Summary:
             "mean_health_score": self.health_sum / max(self.accounts, 1),
             "arr_at_risk": self.arr_at_risk,
             **{f"band_{b}": float(self.bands[b]) for b in BANDS},
+            **{f"arr_{b}": float(self.band_arr[b]) for b in BANDS},
         }
         if self.changed:
             out["accounts_down_10_points"] = float(self.down_10)
@@ -453,7 +483,7 @@ class ScoreResult:
 
     @property
     def top(self) -> pd.DataFrame:
-        """The riskiest accounts (highest churn probability first)."""
+        """The first accounts in priority order (``priority_order``)."""
         return self.summary.top
 
     @property
@@ -481,10 +511,62 @@ def check_features(frame: pd.DataFrame, *models: LoadedModel | None) -> None:
                 raise MissingFeaturesError(missing)
 
 
+@dataclass
+class ScoringModels:
+    """The models a scoring job runs (either engine): ``health`` makes the score; ``churn`` and
+    ``renewal`` the calendar columns (either may be missing: those columns are then empty);
+    ``notes`` say which one it runs without, and why."""
+
+    health: LoadedModel
+    churn: LoadedModel | None = None
+    renewal: LoadedModel | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def given(self) -> dict[str, LoadedModel | None]:
+        """The models as ``score_features`` takes them."""
+        return {"health": self.health, "churn": self.churn, "renewal": self.renewal}
+
+    def all(self) -> list[LoadedModel]:
+        return [m for m in (self.health, self.churn, self.renewal) if m is not None]
+
+    def features(
+        self, tables: Tables, dates: list[pd.Timestamp], types: TypeCatalogue | None = None
+    ) -> pd.DataFrame:
+        """Feature rows for these models: the training code, with the event types they chose."""
+        event_types = model_event_types(*self.all())
+        return build_features(tables, dates, types=types, event_types=event_types)
+
+    def check(self, frame: pd.DataFrame) -> None:
+        """Fail before any work if the feature rows lack a feature the models use."""
+        check_features(frame, *self.all())
+
+
+def load_scoring_models(
+    health_uri: str = CHAMPION_URIS["health"],
+    churn_uri: str | None = CHAMPION_URIS["churn"],
+    renewal_uri: str | None = CHAMPION_URIS["renewal"],
+) -> ScoringModels:
+    """The health model (required) and the calendar's models.
+
+    A missing calendar champion is a note, not an error (a young product may have no renewal
+    outcomes yet); a model named by version must exist.
+    """
+    models = ScoringModels(load_model(health_uri))
+    for kind, uri in (("churn", churn_uri), ("renewal", renewal_uri)):
+        if not uri:
+            continue
+        try:
+            setattr(models, kind, load_model(uri))
+        except MissingModelError as missing:
+            if uri != CHAMPION_URIS[kind]:
+                raise
+            models.notes.append(f"Scored without a {kind} model. {missing}")
+    return models
+
+
 def score_frames(
     frames: Iterator[pd.DataFrame],
-    churn: LoadedModel,
-    renewal: LoadedModel | None,
+    models: ScoringModels,
     config: ScoreConfig,
     writer: OutputWriter,
     previous: pd.DataFrame | None = None,
@@ -492,7 +574,7 @@ def score_frames(
     """Score, explain and write each chunk of feature rows; return the run's summary figures."""
     summary = Summary()
     for frame in frames:
-        scores, explanations = score_features(frame, churn, renewal, config)
+        scores, explanations = score_features(frame, **models.given(), config=config)
         if previous is not None:
             scores = scores.join(score_changes(scores, previous))
         writer.write(SCORES, scores)
@@ -506,12 +588,13 @@ def score_job(
     tables: Tables,
     out_dir: Path,
     as_of: pd.Timestamp | None = None,
-    churn_uri: str = CHAMPION_URIS["churn"],
+    churn_uri: str | None = CHAMPION_URIS["churn"],
     renewal_uri: str | None = CHAMPION_URIS["renewal"],
     config: ScoreConfig = ScoreConfig(),
     log_run: bool = True,
     previous: Path | None = None,
     parent_run_id: str | None = None,
+    health_uri: str = CHAMPION_URIS["health"],
 ) -> ScoreResult:
     """Compute features at ``as_of`` with the training code, score, explain, write, log.
 
@@ -521,7 +604,7 @@ def score_job(
     """
     out_dir = Path(out_dir)
     as_of = pd.Timestamp(as_of) if as_of is not None else default_as_of(tables)
-    models = load_scoring_models(churn_uri, renewal_uri)
+    models = load_scoring_models(health_uri, churn_uri, renewal_uri)
     frame = models.features(tables, [as_of])
     if frame.empty:
         raise ValueError(f"no account is active on {as_of.date()}: nothing to score")
@@ -532,15 +615,20 @@ def score_job(
 def score_table_job(
     rows: pd.DataFrame,
     out_dir: Path,
-    churn_uri: str = CHAMPION_URIS["churn"],
+    churn_uri: str | None = None,
     renewal_uri: str | None = None,
     config: ScoreConfig = ScoreConfig(),
     log_run: bool = True,
     parent_run_id: str | None = None,
+    health_uri: str = CHAMPION_URIS["health"],
 ) -> ScoreResult:
     """Score a ready feature table (``features.table.feature_rows``): what ``health train
     --table`` trained scores rows typed the same way; the as-of date is the table's latest."""
-    models = load_scoring_models(churn_uri, renewal_uri)
+    models = ScoringModels(
+        load_model(health_uri),
+        load_model(churn_uri) if churn_uri else None,
+        load_model(renewal_uri) if renewal_uri else None,
+    )
     if rows.empty:
         raise ValueError("the table has no rows: nothing to score")
     as_of = pd.Timestamp(rows["as_of"].max())
@@ -557,14 +645,13 @@ def score_and_write(
     log_run: bool,
     parent_run_id: str | None = None,
 ) -> ScoreResult:
-    """Score, explain and write feature rows chunk by chunk, then commit and log the run."""
+    """Score, explain and write feature rows chunk by chunk, then commit and log the run;
+    ``models.notes`` (a model scored without, and why) go into the manifest."""
     models.check(frame)
     manifest = run_manifest(as_of, models, config, before)
     metadata = {"customer_health": json.dumps(manifest, default=str)}
     with OutputWriter(out_dir, metadata) as writer:
-        summary = score_frames(
-            chunks(frame, config.chunk_rows), models.churn, models.renewal, config, writer, before
-        )
+        summary = score_frames(chunks(frame, config.chunk_rows), models, config, writer, before)
         manifest["summary"] = summary.metrics()
         files = writer.commit(manifest)
     run_id = log_score_run(manifest, summary, files, parent_run_id) if log_run else None
@@ -579,11 +666,15 @@ def run_manifest(
 ) -> dict[str, Any]:
     """What a set of outputs was made from: date, models, band thresholds, settings; ``notes``
     say which model it was made without, and why."""
-    churn, renewal = models.churn, models.renewal
+
+    def named(loaded: LoadedModel | None) -> dict[str, str] | None:
+        return {"uri": loaded.uri, "version": loaded.version} if loaded else None
+
     return {
         "as_of": str(as_of.date()),
-        "churn_model": {"uri": churn.uri, "version": churn.version},
-        "renewal_model": {"uri": renewal.uri, "version": renewal.version} if renewal else None,
+        "health_model": named(models.health),
+        "churn_model": named(models.churn),
+        "renewal_model": named(models.renewal),
         "bands": band_rules(config),
         "config": asdict(config),
         "excluded_from_reasons": sorted(TIMING_FEATURES),
@@ -617,8 +708,8 @@ def log_score_run(
             {
                 "job": "score",
                 "as_of": manifest["as_of"],
-                "churn_model": f"{manifest['churn_model']['uri']} "
-                f"(v{manifest['churn_model']['version']})",
+                "health_model": f"{manifest['health_model']['uri']} "
+                f"(v{manifest['health_model']['version']})",
             }
         )
         mlflow.log_params({f"score_{k}": v for k, v in manifest["config"].items()})
@@ -626,7 +717,8 @@ def log_score_run(
             {
                 "as_of": manifest["as_of"],
                 "previous_as_of": manifest["previous_as_of"] or "none",
-                "churn_model_version": manifest["churn_model"]["version"],
+                "health_model_version": manifest["health_model"]["version"],
+                "churn_model_version": (manifest["churn_model"] or {}).get("version", "none"),
             }
         )
         mlflow.log_metrics(summary.metrics())

@@ -45,6 +45,7 @@ from serving.score import (
     chunks,
     load_scoring_models,
     log_score_run,
+    priority_order,
     run_manifest,
     score_changes,
     score_features,
@@ -74,7 +75,7 @@ def score_chunk(
 ) -> list[pd.DataFrame]:
     """``score_features`` (and the change since the previous scores) of one chunk of feature
     rows, as the pandas engine's ``score_frames`` computes them; each output tagged."""
-    scores, explanations = score_features(frame, models.churn, models.renewal, config)
+    scores, explanations = score_features(frame, **models.given(), config=config)
     if previous is not None:
         scores = scores.join(score_changes(scores, previous, since))
     parts = [scores.assign(**{OUTPUT: SCORES})]
@@ -166,8 +167,8 @@ def previous_scores(spark, path: str, as_of: pd.Timestamp):
 
 
 def spark_summary(scores, top_n: int = 20) -> Summary:
-    """The run's summary figures, aggregated on Spark; only the ``top_n`` riskiest rows are
-    collected."""
+    """The run's summary figures, aggregated on Spark; only the ``top_n`` first rows in priority
+    order (``serving.score.priority_order``) are collected."""
     from pyspark.sql import functions as F
 
     arr = F.col("arr_at_risk")
@@ -176,12 +177,18 @@ def spark_summary(scores, top_n: int = 20) -> Summary:
         F.sum("health_score").alias("health"),
         F.sum(F.when(~F.isnan(arr), arr)).alias("arr"),
     ).first()
-    bands = {row["band"]: row["count"] for row in scores.groupBy("band").count().collect()}
+    by_band = scores.groupBy("band").agg(
+        F.count(F.lit(1)).alias("count"), F.sum(F.when(~F.isnan("arr"), F.col("arr"))).alias("arr")
+    )
+    rows = by_band.collect()
+    bands = {row["band"]: row["count"] for row in rows}
     summary = Summary(top_n=top_n)
     summary.accounts = int(figures["accounts"])
     summary.health_sum = float(figures["health"] or 0)
     summary.arr_at_risk = float(figures["arr"] or 0.0)
     summary.bands = {b: int(bands.get(b, 0)) for b in BANDS}
+    arr = {row["band"]: row["arr"] for row in rows}
+    summary.band_arr = {b: float(arr.get(b) or 0.0) for b in BANDS}
     if "health_change" in scores.columns:
         change = F.col("health_change")
         counts = scores.agg(
@@ -189,7 +196,9 @@ def spark_summary(scores, top_n: int = 20) -> Summary:
             F.count(F.when(change <= -10, 1)).alias("down"),
         ).first()
         summary.changed, summary.down_10 = int(counts["changed"]), int(counts["down"])
-    summary.top = scores.orderBy(F.desc("churn_probability")).limit(top_n).toPandas()
+    at_risk = F.when(~F.isnan("arr_at_risk"), F.col("arr_at_risk"))
+    order = [at_risk.desc_nulls_last(), F.asc("health_score"), F.asc("account_id")]
+    summary.top = priority_order(scores.orderBy(*order).limit(top_n).toPandas())
     return summary
 
 
@@ -197,7 +206,7 @@ def spark_score_job(
     source: str,
     out_dir: str | Path,
     as_of: pd.Timestamp | None = None,
-    churn_uri: str = CHAMPION_URIS["churn"],
+    churn_uri: str | None = CHAMPION_URIS["churn"],
     renewal_uri: str | None = CHAMPION_URIS["renewal"],
     config: ScoreConfig = ScoreConfig(),
     log_run: bool = True,
@@ -205,11 +214,12 @@ def spark_score_job(
     spark=None,
     buckets: int | None = None,
     parent_run_id: str | None = None,
+    health_uri: str = CHAMPION_URIS["health"],
 ) -> ScoreResult:
     """``score_job`` on Spark: the tables of ``source`` (a data folder on any path Spark reads)
     partitioned by account into ``buckets`` (default: Spark's default parallelism)."""
     spark = spark or spark_session()
-    models = load_scoring_models(churn_uri, renewal_uri)
+    models = load_scoring_models(health_uri, churn_uri, renewal_uri)
     tables = read_spark_tables(spark, str(source))
     buckets = buckets or spark.sparkContext.defaultParallelism
     spark.conf.set("spark.sql.shuffle.partitions", str(buckets))

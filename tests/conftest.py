@@ -169,7 +169,8 @@ def assert_same_frames(got, expected, keys):
             a = a.astype(float)
             same = np.isclose(a, b, rtol=0, atol=1e-9) | (a.isna() & b.isna())
         elif pd.api.types.is_datetime64_any_dtype(b):
-            same = pd.to_datetime(a) == b
+            a = pd.to_datetime(a)
+            same = (a == b) | (a.isna() & b.isna())  # NaT: no date on either side
         else:
             text = [None if pd.isna(v) else str(v) for v in a]
             same = pd.Series(

@@ -40,7 +40,9 @@ def test_parser_defaults_are_the_config_dataclasses():
     assert _defaults("score")["green_from"] == score.green_from == 90
     assert _defaults("score")["red_below"] == score.red_below == 75
     assert _defaults("score")["chunk_rows"] == score.chunk_rows
-    assert _defaults("score")["model"] == CHAMPION_URIS["churn"]
+    # --model is the health score's model; the calendar's churn model has its own flag
+    assert _defaults("score")["model"] == CHAMPION_URIS["health"]
+    assert _defaults("score")["churn_model"] == CHAMPION_URIS["churn"]
     assert _defaults("backtest")["every_days"] == backtest.every_days == 60
     assert _defaults("backtest")["lookback_days"] == backtest.lookback_days == 365
     assert _defaults("demo")["accounts"] == demo.accounts == 2000

@@ -20,7 +20,7 @@ def test_health_demo_end_to_end(tmp_path, tracking, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--accounts", "400", "--seed", "5", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "Accounts most at risk" in printed
+    assert "To do as of" in printed and "ARR in red:" in printed
     store = f"sqlite:///{(out / 'mlflow.db').resolve()}"
     assert f"\n  export MLFLOW_TRACKING_URI={store}\n" in printed  # one line, to copy
     assert f"\n  mlflow ui --backend-store-uri {store}\n" in printed
@@ -35,7 +35,7 @@ def test_health_demo_end_to_end(tmp_path, tracking, capsys):
     mlflow.set_tracking_uri(store)
     mlflow.set_registry_uri(store)
     client = MlflowClient()
-    for name in ("churn", "renewal"):
+    for name in ("health", "churn", "renewal"):
         version = client.get_model_version_by_alias(name, "champion")
         run = client.get_run(version.run_id)
         for metric in ("val_roc_auc", "val_pr_auc", "val_brier", "baseline_val_roc_auc"):
@@ -49,12 +49,13 @@ def test_health_demo_end_to_end(tmp_path, tracking, capsys):
     scores = pd.read_parquet(out / "scores" / "scores.parquet")
     assert scores["account_id"].is_unique
     assert scores["churn_probability"].between(0, 1).all()
-    assert (scores["health_score"] == np.rint(100 * (1 - scores["churn_probability"]))).all()
+    assert scores["stay_probability"].between(0, 1).all()
+    assert (scores["health_score"] == np.rint(100 * scores["stay_probability"])).all()
     assert set(scores["band"]) <= {"green", "yellow", "red"}
-    at_risk = scores.nlargest(20, "churn_probability")
+    at_risk = scores.nsmallest(20, "stay_probability")
     assert at_risk["risk_driver_1"].str.len().gt(10).all()
     points = scores.filter(like="points_").sum(axis=1) + scores["base_score"]
-    assert np.allclose(points, 100 * (1 - scores["churn_probability"]), atol=1e-6)
+    assert np.allclose(points, 100 * scores["stay_probability"], atol=1e-6)
     renewal = scores["renewal_probability"]
     due = scores["renewal_due_in_days"].between(0, 120)
     assert renewal[due].notna().all() and renewal[~due].isna().all()
@@ -79,7 +80,8 @@ def test_cli_score_and_validate_on_generated_data(tmp_path, tracking, demo_table
     )
     scores = pd.read_parquet(tmp_path / "s" / "scores.parquet")
     assert (scores["as_of"] == pd.Timestamp("2025-10-01")).all()
-    assert "Accounts most at risk as of 2025-10-01" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "To do as of 2025-10-01" in printed and "ARR in red:" in printed
 
 
 def test_every_subcommand_has_help(capsys):

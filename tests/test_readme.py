@@ -30,8 +30,10 @@ NOT_RUN = {
     "health monitor planted": "monitoring walk-through",
 }
 # The commands after the demo do not depend on the company's size; a smaller one keeps the test
-# within a minute or two. The full-size demo is the same code (tests/test_end_to_end.py).
-SMALLER = {"health demo": "health demo --accounts 200"}
+# within a few minutes. The full-size demo is the same code (tests/test_end_to_end.py). 400, not
+# 200: on 200 accounts the health model's out-of-time validation (renewals due in the last
+# weeks) holds too few outcomes to clear the 0.6 floor, and `health score` needs its champion.
+SMALLER = {"health demo": "health demo --accounts 400"}
 IGNORED = ("__pycache__", ".git", "health-demo", "mlruns", "mlflow.db", "*.egg-info", ".venv")
 
 

@@ -98,7 +98,7 @@ def copy_data(company, tmp_path) -> Path:
         (["--chunk-rows", "0"], ["'0'", "positive whole number"]),
         (["--chunk-rows", "1e400"], ["positive whole number"]),
         (["--top", "-3"], ["'-3'"]),
-        (["--model", "no/such/folder"], ["not a model folder", "models:/churn@champion"]),
+        (["--model", "no/such/folder"], ["not a model folder", "models:/health@champion"]),
         (["--model", "http://example.invalid/model"], ["http://example.invalid/model", "e.g."]),
         (["--model", "models:/churn@"], ["not a model URI"]),
         (["--renewal-model", "s3://bucket/model"], ["s3://bucket/model"]),
@@ -152,7 +152,7 @@ def test_no_registered_model_is_one_sentence_and_creates_no_store(company, tmp_p
     root, _ = company
     fresh = tmp_path / "fresh.db"
     done = health("score", root / "data", "--out", "s", cwd=tmp_path, store=f"sqlite:///{fresh}")
-    one_line_error(done, 1, "models:/churn@champion", "health train", "health demo")
+    one_line_error(done, 1, "models:/health@champion", "health train", "health demo")
     assert not fresh.exists() and not (tmp_path / "s").exists()
 
 

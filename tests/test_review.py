@@ -34,7 +34,7 @@ def scoring(as_of: str, rows: dict[str, tuple[int, str, float, dict[str, float]]
             {
                 "account_id": account,
                 "as_of": pd.Timestamp(as_of),
-                "churn_probability": 1 - health / 100,
+                "stay_probability": health / 100,
                 "health_score": health,
                 "band": band,
                 "base_score": base,

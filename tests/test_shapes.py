@@ -67,8 +67,9 @@ def test_six_months_of_monthly_terms_train_out_of_time_with_no_flags(tmp_path, t
     tables = load_tables(data)
     config = dataclasses.replace(FAST, labels=LabelConfig(horizon_days=30))
     _, results = train_models(tables, config)
-    churn, renewal = results
+    churn, renewal, health = results
     assert churn.trained and churn.metrics["val_as_of_dates"] == 4  # weekly, out of time
+    assert health.trained  # monthly terms decide within the month: outcomes settle early
     assert MlflowClient().get_run(churn.run_id).data.params["every_days"] == "7"
     assert not renewal.trained and "renewal model not trained" in renewal.reason
 
@@ -188,16 +189,18 @@ def test_one_row_per_life_configured_trains_like_terms_and_scores(lives_dir, tmp
     """Issue 19: the same company exported one row per life, read as renewing, is no leak."""
     terms = load_tables(_write(tmp_path / "terms", seed=14))
     lives = load_tables(_renewing_config(tmp_path, lives_dir))
-    _, (terms_churn, _) = train_models(terms, FAST)
+    _, (terms_churn, _, _) = train_models(terms, FAST)
     _, results = train_models(lives, FAST)
-    lives_churn, lives_renewal = results
+    lives_churn, lives_renewal, lives_health = results
     assert lives_churn.metrics["val_roc_auc"] < 0.95
     assert lives_churn.metrics["val_roc_auc"] == pytest.approx(
         terms_churn.metrics["val_roc_auc"], abs=0.05
     )
     assert lives_renewal.trained  # renewal dates come from the billing interval
+    assert lives_health.trained and lives_health.target == "health"
     from serving.score import score_job
 
     result = score_job(lives, tmp_path / "scores", log_run=False)
     scores = result.scores
     assert scores["churn_probability"].between(0, 1).all()
+    assert scores["stay_probability"].between(0, 1).all()

@@ -1,11 +1,13 @@
 """The score backtest: replay scoring at past dates with models that only knew the data before them.
 
-At each backtest date ``d`` a churn model is fitted on the feature-matrix rows whose label window
-closed before ``d`` (``as_of + horizon + grace <= d``; features are point-in-time, so those rows
-hold nothing from ``d`` on), every account active at ``d`` is scored, and the scores are set
-against what happened next. The result says, per band, how many accounts were in it and what share
-churned or renewed, how much likelier red accounts were to churn than the average one, and how
-long before a churn red first showed.
+At each backtest date ``d`` a health model (staying at the next decision point) is fitted on the
+feature-matrix rows whose label was known by ``d`` (``features.labels.label_known_from``: the
+decision point plus the grace gap; features are point-in-time, so those rows hold nothing from
+``d`` on), every account active at ``d`` is scored, and the scores are set against what happened
+next. The result says, per band, how many accounts were in it and what share did not stay at
+their decision point (and churned within the horizon, or renewed), how much likelier red
+accounts were not to stay than the average one, separately by how far away the decision point
+was, and how long before a churn red first showed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from features.contract import Tables
-from features.labels import churn_dates
+from features.labels import churn_dates, label_known_from
 from features.matrix import build_feature_matrix
 from features.timeline import observed_until
 from features.usage_types import chosen_types
@@ -66,10 +68,36 @@ def backtest_dates(tables: Tables, config: BacktestConfig) -> list[pd.Timestamp]
     return [last - pd.Timedelta(days=config.every_days * k) for k in range(steps, -1, -1)]
 
 
-def known_before(matrix: pd.DataFrame, date: pd.Timestamp, gap_days: int) -> pd.DataFrame:
-    """Training rows whose churn label was settled before ``date``."""
-    settled = matrix["as_of"] + pd.Timedelta(days=gap_days) <= date
+def known_before(
+    matrix: pd.DataFrame, date: pd.Timestamp, config: BacktestConfig = BacktestConfig()
+) -> pd.DataFrame:
+    """Training rows whose health label (``stayed``) was known by ``date``."""
+    settled = label_known_from(matrix, HEALTH, config.train.labels) <= date
     return matrix[settled].reset_index(drop=True)
+
+
+HEALTH = "stayed"
+DISTANCE_EDGES = (0, 90, 180)
+DISTANCES = ("0-90", "90-180", ">180")
+
+
+def days_to_decision(frame: pd.DataFrame, horizon_days: int) -> pd.Series:
+    """Days from ``as_of`` to the next decision point: the term end, or the horizon for an
+    open-ended subscription (``features.labels.decision_points``)."""
+    days = (
+        pd.to_numeric(frame["days_to_term_end"], errors="coerce")
+        if "days_to_term_end" in frame
+        else None
+    )
+    if days is None:
+        return pd.Series(float(horizon_days), index=frame.index)
+    return days.fillna(float(horizon_days))
+
+
+def distance(days: pd.Series) -> pd.Series:
+    """Days to the decision point as ``0-90`` (90 included), ``90-180`` and ``>180``."""
+    edges = [-np.inf, DISTANCE_EDGES[1], DISTANCE_EDGES[2], np.inf]
+    return pd.cut(days, edges, labels=list(DISTANCES)).astype(str)
 
 
 def replay(
@@ -91,20 +119,22 @@ def replay(
     )
     scored, fits, skipped = [], [], {}
     for date in dates:
-        train = known_before(matrix, date, config.gap_days)
+        train = known_before(matrix, date, config)
         say(f"{date.date()}: fitting on {len(train):,} rows settled before it")
         try:
-            fitted = fit_target(train, "churned", config.train)
+            fitted = fit_target(train, HEALTH, config.train)
         except ValueError as error:  # too little settled history before this date
             skipped[date] = str(error)
             say(f"{date.date()}: skipped ({error})")
             continue
         model = LoadedModel(fitted.model, f"backtest:{date.date()}", str(date.date()))
         frame = current[current["as_of"] == date].reset_index(drop=True)
-        scores, _ = score_features(frame, model, None, config.score)
-        outcome = frame[["churned", "renewed", "churn_date"]]
+        scores, _ = score_features(frame, health=model, config=config.score)
+        outcome = frame[["stayed", "churned", "renewed", "churn_date"]].assign(
+            days_to_decision=days_to_decision(frame, config.train.labels.horizon_days)
+        )
         scored.append(
-            scores[["account_id", "as_of", "churn_probability", "health_score", "band"]].join(
+            scores[["account_id", "as_of", "stay_probability", "health_score", "band"]].join(
                 outcome
             )
         )
@@ -115,6 +145,7 @@ def replay(
                 "train_from": fitted.split.train_dates[0],
                 "train_to": fitted.split.train_dates[-1],
                 "validation_to": fitted.split.validation_dates[-1],
+                "labels_known_by": label_known_from(train, HEALTH, config.train.labels).max(),
                 "val_roc_auc": fitted.metrics["val_roc_auc"],
             }
         )
@@ -130,22 +161,60 @@ def replay(
 # ----- summaries (pure) -----------------------------------------------------------------------
 
 
+def distance_summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per distance to the decision point and band: account-dates with a known outcome, the
+    share that did not stay (and the mean predicted chance of it: calibration at that distance),
+    and the lift over that distance's base rate of not staying.
+
+    Red's lift in each distance is the health score's test: a customer far from renewal must be
+    found as well as one whose renewal is next month.
+    """
+    known = rows[rows["stayed"].notna()].assign(
+        distance=distance(rows["days_to_decision"]), left=lambda r: 1 - r["stayed"]
+    )
+    records = []
+    for name in DISTANCES:
+        part = known[known["distance"] == name]
+        base = float(part["left"].mean()) if len(part) else np.nan
+        predicted = float(1 - part["stay_probability"].mean()) if len(part) else np.nan
+        record = {
+            "distance": name,
+            "accounts": len(part),
+            "base_not_stay_rate": base,
+            "predicted_not_stay": predicted,
+        }
+        for b in BANDS:
+            in_band = part[part["band"] == b]
+            rate = float(in_band["left"].mean()) if len(in_band) else np.nan
+            record[f"accounts_{b}"] = len(in_band)
+            record[f"not_stay_rate_{b}"] = rate
+            record[f"lift_{b}"] = rate / base if base > 0 else np.nan
+        records.append(record)
+    return pd.DataFrame(records).set_index("distance")
+
+
 def band_summary(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per band over all dates: accounts scored, share that churned, share of renewals due that renewed."""
+    """Per band over all dates: accounts scored, share that did not stay at the decision point
+    (of those whose outcome is known), share that churned within the horizon, share of renewals
+    due that renewed."""
     grouped = rows.groupby("band")
     out = pd.DataFrame(
         {
             "accounts": grouped.size(),
+            "stay_known": grouped["stayed"].count(),
+            "not_stayed": grouped["stayed"].count() - grouped["stayed"].sum(),
             "churned": grouped["churned"].sum(),
             "renewal_due": grouped["renewed"].count(),
             "renewed": grouped["renewed"].sum(),
         }
     ).reindex(list(BANDS), fill_value=0)
+    out["not_stay_rate"] = out["not_stayed"] / out["stay_known"].where(out["stay_known"] > 0)
     out["churn_rate"] = out["churned"] / out["accounts"].where(out["accounts"] > 0)
     out["renewal_rate"] = out["renewed"] / out["renewal_due"].where(out["renewal_due"] > 0)
     out["share_of_churns"] = out["churned"] / max(out["churned"].sum(), 1)
     out.index.name = "band"
-    return out.astype({"accounts": int, "churned": int, "renewal_due": int, "renewed": int})
+    counts = ("accounts", "stay_known", "not_stayed", "churned", "renewal_due", "renewed")
+    return out.astype(dict.fromkeys(counts, int))
 
 
 def date_summary(rows: pd.DataFrame, fits: pd.DataFrame) -> pd.DataFrame:
@@ -172,7 +241,13 @@ def score_range_summary(
     names = [f"{lo}-{hi - 1}" for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)]
     ranges = pd.cut(rows["health_score"], cuts, right=False, labels=names)
     grouped = rows.groupby(ranges, observed=False)
-    out = pd.DataFrame({"accounts": grouped.size(), "churn_rate": grouped["churned"].mean()})
+    out = pd.DataFrame(
+        {
+            "accounts": grouped.size(),
+            "not_stay_rate": 1 - grouped["stayed"].mean(),
+            "churn_rate": grouped["churned"].mean(),
+        }
+    )
     lows = np.array(cuts[:-1])
     out["band"] = band(lows, config)
     out.index = out.index.astype(str)
@@ -220,20 +295,29 @@ def summary_metrics(
     """The backtest's headline numbers, as logged to MLflow and printed in the report."""
     base = float(rows["churned"].mean())
     red_rate = by_band.loc["red", "churn_rate"]
+    base_left = 1 - float(rows["stayed"].mean())
+    red_left = by_band.loc["red", "not_stay_rate"]
     days = warnings["days_of_warning"]
     metrics = {
         "backtest_dates": float(rows["as_of"].nunique()),
         "scored_rows": float(len(rows)),
         "base_churn_rate": base,
         "red_lift": float(red_rate / base) if base > 0 and pd.notna(red_rate) else np.nan,
+        "base_not_stay_rate": base_left,
+        "red_lift_not_stay": float(red_left / base_left)
+        if base_left > 0 and pd.notna(red_left)
+        else np.nan,
         "churns": float(churn_events(rows)),
         "churns_caught_by_red": float(len(warnings)),
         "median_warning_days": float(days.median()) if len(days) else np.nan,
         "mean_warning_days": float(days.mean()) if len(days) else np.nan,
     }
     for b in BANDS:
-        for column in ("accounts", "churn_rate", "renewal_due", "renewal_rate"):
+        for column in ("accounts", "not_stay_rate", "churn_rate", "renewal_due", "renewal_rate"):
             metrics[f"{column}_{b}"] = float(by_band.loc[b, column])
+    for name, row in distance_summary(rows).iterrows():
+        key = {"0-90": "0_90", "90-180": "90_180", ">180": "over_180"}[name]
+        metrics[f"red_lift_not_stay_{key}"] = float(row["lift_red"])
     for name, row in by_score.iterrows():
         key = name.replace("-", "_")
         metrics[f"accounts_score_{key}"] = float(row["accounts"])

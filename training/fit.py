@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from serving.model import booster_input, model_input
-from training.split import early_stopping_split
+from training.split import KnownFrom, early_stopping_split
 
 MIN_ROUNDS = 10
 
@@ -101,13 +101,14 @@ def fit_booster(
     categories: dict[str, list[str]],
     params: BoosterParams,
     gap_days: int = 0,
+    known_from: KnownFrom | None = None,
 ) -> tuple[lgb.Booster, int]:
     """Early-stop on an inner split of the training rows, then refit on all of them.
 
     The inner split holds out the training period's latest dates behind a gap of ``gap_days``
     (see ``early_stopping_split``): the validation period never chooses the number of trees.
     """
-    inner_split = early_stopping_split(train, label, gap_days, params.seed)
+    inner_split = early_stopping_split(train, label, gap_days, params.seed, known_from)
     rounds = params.max_rounds
     if inner_split is not None:
         rounds, _ = best_rounds(*inner_split, label, features, categories, params)

@@ -72,7 +72,7 @@ def shap_summary_figure(contributions: np.ndarray, values: pd.DataFrame, title: 
 
 
 def band_figure(y: np.ndarray, p: np.ndarray, config: BandConfig, title: str) -> Figure:
-    """Realised churn per health band against what was predicted.
+    """Realised staying per health band against what was predicted (``p``: P(stays)).
 
     Bands are serving's (``serving.bands``), so the chart shows whether a red account really
     churns more than a yellow or a green one.
@@ -96,6 +96,6 @@ def band_figure(y: np.ndarray, p: np.ndarray, config: BandConfig, title: str) ->
     ax.set_xticks(x, [f"{label}\n{n:,} rows" for label, n in zip(labels, counts, strict=True)])
     for xi, rate in zip(x, realised, strict=True):
         ax.annotate(f"{rate:.1%}", (xi - 0.2, rate), ha="center", va="bottom")
-    ax.set(ylabel="churn rate", title=title)
+    ax.set(ylabel="share that stayed at the decision point", title=title)
     ax.legend(loc="best")
     return fig

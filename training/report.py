@@ -186,12 +186,13 @@ def curves_figure(predictions: pd.DataFrame, title: str = "") -> Figure:
 def outcome_groups(
     predictions: pd.DataFrame, target: str, config: BandConfig = BandConfig()
 ) -> pd.Series:
-    """Health bands for the churn model; fifths of the predicted probability for the others.
+    """Health bands for the health model; fifths of the predicted probability for the others.
 
-    Bands are defined on churn probability only, so a renewal model is grouped by its quintiles.
+    Bands are defined on the probability of staying at the next decision point only, so the
+    churn and renewal models are grouped by their quintiles.
     """
     p = predictions["probability"].to_numpy(dtype=float)
-    if target == "churned":
+    if target == "stayed":
         return pd.Series(band(health_score(p), config), index=predictions.index, name="band")
     ranks = pd.Series(p, index=predictions.index).rank(method="first")
     return pd.qcut(ranks, 5, labels=list(FIFTHS)).astype(str).rename("predicted fifth")

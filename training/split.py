@@ -12,6 +12,7 @@ folds grouped by account, so no account straddles a fold.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +20,10 @@ import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
 
 OUT_OF_TIME = "out-of-time"
+
+# Per row, the first day its label is known (``features.labels.label_known_from``): for a label
+# whose window differs row by row (``stayed``: up to the term end), instead of one fixed gap.
+KnownFrom = Callable[[pd.DataFrame], pd.Series]
 
 
 def kfold_scheme(folds: int) -> str:
@@ -54,10 +59,30 @@ def training_cutoff(first_validation: pd.Timestamp, gap_days: int) -> pd.Timesta
     return pd.Timestamp(first_validation) - pd.Timedelta(days=gap_days)
 
 
+def settled_before(
+    frame: pd.DataFrame, date: pd.Timestamp, gap_days: int, known_from: KnownFrom | None = None
+) -> pd.Series:
+    """Rows whose label is known before ``date``: ``as_of + gap_days`` before it, or with
+    ``known_from`` each row's own day (then only rows dated before ``date`` too)."""
+    date = pd.Timestamp(date)
+    if known_from is None:
+        return frame["as_of"] < training_cutoff(date, gap_days)
+    return (frame["as_of"] < date) & (known_from(frame) < date)
+
+
 def out_of_time_split(
-    matrix: pd.DataFrame, label: str, gap_days: int, validation_dates: int = 3
+    matrix: pd.DataFrame,
+    label: str,
+    gap_days: int,
+    validation_dates: int = 3,
+    known_from: KnownFrom | None = None,
 ) -> Split:
-    """Rows with a known ``label``; the last ``validation_dates`` as-of dates validate."""
+    """Rows with a known ``label``; the last ``validation_dates`` as-of dates validate.
+
+    Training rows are those whose label is known before the first validation date
+    (``settled_before``); with ``known_from`` the recorded gap is the days from the last training
+    date to the last day a training label became known.
+    """
     known = known_rows(matrix, label)
     dates = sorted(pd.Timestamp(d) for d in known["as_of"].unique())
     if len(dates) < validation_dates + 1:
@@ -66,15 +91,17 @@ def out_of_time_split(
             f"'{label}' label, found {len(dates)}: use more history or a shorter horizon"
         )
     val_dates = dates[-validation_dates:]
-    cutoff = training_cutoff(val_dates[0], gap_days)
-    train_dates = [d for d in dates if d < cutoff]
+    train = known[settled_before(known, val_dates[0], gap_days, known_from)]
+    train_dates = sorted(pd.Timestamp(d) for d in train["as_of"].unique())
     if not train_dates:
         raise ValueError(
             f"no as-of date is more than {gap_days} days before the validation period "
             f"starting {val_dates[0].date()}: the data covers too little history for '{label}'"
         )
+    if known_from is not None:
+        gap_days = int(np.ceil((known_from(train).max() - train_dates[-1]) / pd.Timedelta(days=1)))
     return Split(
-        train=known[known["as_of"].isin(train_dates)],
+        train=train,
         validation=known[known["as_of"].isin(val_dates)],
         train_dates=train_dates,
         validation_dates=val_dates,
@@ -115,15 +142,20 @@ def validation_split(
     validation_dates: int = 3,
     folds: int = 5,
     seed: int = 0,
+    known_from: KnownFrom | None = None,
 ) -> Split:
     """Out of time when the labelled rows span several as-of dates, else stratified K-fold."""
     if known_rows(matrix, label)["as_of"].nunique() > 1:
-        return out_of_time_split(matrix, label, gap_days, validation_dates)
+        return out_of_time_split(matrix, label, gap_days, validation_dates, known_from)
     return kfold_split(matrix, label, folds, seed)
 
 
 def early_stopping_split(
-    train: pd.DataFrame, label: str, gap_days: int, seed: int = 0
+    train: pd.DataFrame,
+    label: str,
+    gap_days: int,
+    seed: int = 0,
+    known_from: KnownFrom | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """An inner split of the training rows for early stopping and tuning, never touching validation.
 
@@ -134,7 +166,7 @@ def early_stopping_split(
     dates = sorted(pd.Timestamp(d) for d in train["as_of"].unique())
     if len(dates) > 1:
         stop_dates = dates[-max(1, len(dates) // 5) :]
-        inner = train[train["as_of"] < training_cutoff(stop_dates[0], gap_days)]
+        inner = train[settled_before(train, stop_dates[0], gap_days, known_from)]
         stop = train[train["as_of"].isin(stop_dates)]
         if _both_classes(inner, label) and _both_classes(stop, label):
             return inner, stop

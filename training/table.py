@@ -54,8 +54,9 @@ def feature_table_matrix(
 ) -> pd.DataFrame:
     """``account_id, as_of``, the typed features, then the label as 0/1 under the name ``target``.
 
-    ``target`` is the matrix's label column (``churned`` or ``renewed``), so the model registers
-    under the name scoring looks for (``churn``, ``renewal``) whatever the table calls its label.
+    ``target`` is the matrix's label column (``churned``, ``renewed`` or ``stayed``), so the model
+    registers under the name scoring looks for (``churn``, ``renewal``, ``health``) whatever the
+    table calls its label.
     The other label column of a feature matrix (``health features`` output) is never a feature.
     """
     if target not in LABELS:

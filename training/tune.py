@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from training.fit import BoosterParams, best_rounds
-from training.split import early_stopping_split
+from training.split import KnownFrom, early_stopping_split
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ def tune_booster(
     base: BoosterParams,
     trials: int,
     gap_days: int,
+    known_from: KnownFrom | None = None,
 ) -> tuple[BoosterParams, list[Trial]]:
     """The best of ``base`` and ``trials`` sampled settings by inner ROC AUC, and every trial.
 
@@ -55,7 +56,7 @@ def tune_booster(
     """
     import optuna
 
-    inner_split = early_stopping_split(train, label, gap_days, base.seed)
+    inner_split = early_stopping_split(train, label, gap_days, base.seed, known_from)
     if inner_split is None or trials <= 0:
         return base, []
     inner, stop = inner_split

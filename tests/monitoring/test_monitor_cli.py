@@ -118,4 +118,4 @@ def test_monitor_then_forced_retrain(
     assert parent.data.tags["retrain_reason"].startswith("forced (--force)")
     children = client.search_runs([experiment], f"tags.mlflow.parentRunId = '{parent.info.run_id}'")
     kinds = sorted(c.data.tags.get("job") or c.data.tags.get("model_name") for c in children)
-    assert kinds == ["churn", "monitor", "renewal"]
+    assert kinds == ["churn", "health", "monitor", "renewal"]  # retraining trains all three

@@ -14,8 +14,8 @@ from serving.score import ScoreConfig, family_points, health_points, probability
 
 
 def test_health_score_rounds_100_times_the_chance_of_staying():
-    # 1 - 0.104 = 0.896 -> 89.6 -> 90; 0.105 -> 89.5 -> 90 (half to even); 0.115 -> 88.5 -> 88.
-    assert list(health_score(np.array([0.0, 0.104, 0.105, 0.115, 0.2501, 1.0]))) == [
+    # 0.896 -> 89.6 -> 90; 0.895 -> 89.5 -> 90 (half to even); 0.885 -> 88.5 -> 88.
+    assert list(health_score(np.array([1.0, 0.896, 0.895, 0.885, 0.7499, 0.0]))) == [
         100,
         90,
         90,
@@ -26,7 +26,7 @@ def test_health_score_rounds_100_times_the_chance_of_staying():
 
 
 def test_health_score_is_a_whole_number_from_any_numbers():
-    scores = health_score(pd.Series([0.104, 0.5], dtype=object))  # e.g. read from a text column
+    scores = health_score(pd.Series([0.896, 0.5], dtype=object))  # e.g. read from a text column
     assert scores.dtype.kind == "i" and list(scores) == [90, 50]
 
 
@@ -60,7 +60,7 @@ def test_band_rules_and_labels_in_words():
     ]
 
 
-def tiny_model(calibrator: Calibrator) -> HealthModel:
+def tiny_model(calibrator: Calibrator, target: str = "churned") -> HealthModel:
     """A real packaged model (a two-tree booster on one feature) with the given calibrator."""
     x = pd.DataFrame({"mrr": np.arange(40, dtype=float)})
     booster = lgb.train(
@@ -68,7 +68,7 @@ def tiny_model(calibrator: Calibrator) -> HealthModel:
         lgb.Dataset(x, label=(np.arange(40) % 3 == 0).astype(int)),
         num_boost_round=2,
     )
-    return HealthModel(booster.model_to_string(), ["mrr"], {}, calibrator, "churned")
+    return HealthModel(booster.model_to_string(), ["mrr"], {}, calibrator, target)
 
 
 def test_health_points_by_hand_through_a_platt_calibrator():
@@ -102,6 +102,16 @@ def test_health_points_share_each_rows_own_move_and_warn_of_nothing():
     assert list(points[3]) == [0.0, 0.0]
 
 
+def test_health_points_of_the_health_model_are_100_times_staying():
+    # The health model's target is staying: base 100 sigmoid(1) = 73.105858; row 0 scores
+    # 100 sigmoid(1.3) = 78.583498, a move of +5.477640 shared 0.5 : -0.2 of the total 0.3.
+    model = tiny_model(Calibrator("platt", a=1.0, b=1.0), target="stayed")
+    contributions = np.array([[0.5, -0.2]])
+    points, base_score = health_points(contributions, np.array([0.0]), model)
+    assert base_score == pytest.approx([73.105858])
+    assert points[0] == pytest.approx([9.129400, -3.651760], abs=1e-5)
+
+
 def test_family_points_sum_each_familys_features():
     points = np.array([[1.0, 2.0, -4.0], [0.5, 0.0, 1.5]])
     families = family_points(points, ["events_30d", "active_days_30d", "open_tickets"])
@@ -119,29 +129,48 @@ def test_probability_scores_columns_by_hand():
             "mrr": [1000.0, 200.0],
         }
     )
-    out = probability_scores(frame, np.array([0.3, 0.05]), np.array([0.6, np.nan]), ScoreConfig())
+    out = probability_scores(
+        frame,
+        np.array([0.7, 0.95]),  # staying at the next decision point: the health score
+        np.array([0.3, 0.05]),  # leaving within the horizon: the calendar
+        np.array([0.6, np.nan]),
+        ScoreConfig(),
+    )
     assert list(out["health_score"]) == [70, 95]
     assert list(out["band"]) == ["red", "green"]
-    assert list(out["arr_at_risk"]) == pytest.approx([3600.0, 120.0])  # p x 12 x MRR
+    assert list(out["arr"]) == [12000.0, 2400.0]
+    assert list(out["arr_at_risk"]) == pytest.approx([3600.0, 120.0])  # p(churn) x 12 x MRR
     assert out["renewal_due_in_days"].iloc[0] == 30 and np.isnan(out["renewal_due_in_days"].iloc[1])
+    assert out["renewal_date"].iloc[0] == pd.Timestamp("2025-07-01")
+    assert pd.isna(out["renewal_date"].iloc[1])
     assert list(out.columns) == [
         "account_id",
         "as_of",
-        "churn_probability",
-        "renewal_probability",
+        "stay_probability",
         "health_score",
         "band",
+        "churn_probability",
+        "renewal_probability",
+        "renewal_date",
         "renewal_due_in_days",
+        "mrr",
+        "arr",
         "arr_at_risk",
     ]
     assert list(out["account_id"]) == ["a", "b"]
     assert (out["as_of"] == pd.Timestamp("2025-06-01")).all()
+    assert list(out["stay_probability"]) == [0.7, 0.95]
     assert list(out["churn_probability"]) == [0.3, 0.05]
     assert out["renewal_probability"].iloc[0] == 0.6 and np.isnan(
         out["renewal_probability"].iloc[1]
     )
     # No revenue or term-end columns: NaN, not zero.
     bare = probability_scores(
-        frame[["account_id", "as_of"]], np.array([0.3, 0.05]), np.array([0.6, 0.1]), ScoreConfig()
+        frame[["account_id", "as_of"]],
+        np.array([0.7, 0.95]),
+        np.array([0.3, 0.05]),
+        np.array([0.6, 0.1]),
+        ScoreConfig(),
     )
     assert bare["arr_at_risk"].isna().all() and bare["renewal_due_in_days"].isna().all()
+    assert bare["renewal_date"].isna().all() and bare["arr"].isna().all()

@@ -1,7 +1,9 @@
-"""Scoring: exact SHAP, points that add up, vectorised drivers, changes, atomic outputs, errors."""
+"""Scoring: exact SHAP, points that add up, vectorised drivers, changes, atomic outputs, errors,
+and a health score that moving only the renewal date cannot change."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import mlflow
@@ -10,6 +12,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import shap
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from features.catalogue import FAMILIES
 from features.matrix import build_features
@@ -21,6 +25,7 @@ from serving.score import (
     TIMING_FEATURES,
     LoadedModel,
     ScoreConfig,
+    ScoringModels,
     band,
     chunks,
     drivers,
@@ -38,24 +43,30 @@ AS_OF = pd.Timestamp("2025-10-01")
 
 @pytest.fixture(scope="module")
 def fitted(demo_tables):
-    """Churn and renewal models fitted on the demo data (no MLflow), and features at AS_OF."""
+    """Health, churn and renewal models fitted on the demo data (no MLflow), features at AS_OF."""
     matrix = build_training_matrix(demo_tables, TrainConfig())
+    health = fit_target(matrix, "stayed", TrainConfig()).model
     churn = fit_target(matrix, "churned", TrainConfig()).model
     renewal = fit_target(matrix, "renewed", TrainConfig()).model
     frame = build_features(demo_tables, [AS_OF], event_types=chosen_types(churn.features))
-    return LoadedModel(churn, "test:churn", "7"), LoadedModel(renewal, "test:renewal", "3"), frame
+    return (
+        LoadedModel(health, "test:health", "5"),
+        LoadedModel(churn, "test:churn", "7"),
+        LoadedModel(renewal, "test:renewal", "3"),
+        frame,
+    )
 
 
 @pytest.fixture(scope="module")
 def scored(fitted):
-    churn, renewal, frame = fitted
-    return score_features(frame, churn, renewal, ScoreConfig())
+    health, churn, renewal, frame = fitted
+    return score_features(frame, health=health, churn=churn, renewal=renewal)
 
 
 def test_shap_values_are_exact_treeshap_and_add_up_to_the_raw_margin(fitted, scored):
-    churn, _, frame = fitted
+    health, _, _, frame = fitted
     _, explanations = scored
-    model = churn.model
+    model = health.model
     prepared = model.prepare(frame)
     ours = explanations.pivot(index="account_id", columns="feature", values="shap_value")
     ours = ours.loc[frame["account_id"], model.features].to_numpy()
@@ -73,15 +84,23 @@ def test_shap_values_are_exact_treeshap_and_add_up_to_the_raw_margin(fitted, sco
 def test_health_points_sum_with_the_base_to_each_accounts_score(scored):
     scores, explanations = scored
     families = scores[[f"points_{f}" for f in FAMILIES]].sum(axis=1)
-    assert np.allclose(scores["base_score"] + families, 100 * (1 - scores["churn_probability"]))
+    assert np.allclose(scores["base_score"] + families, 100 * scores["stay_probability"])
     per_feature = explanations.groupby("account_id")["health_points"].sum()
     assert np.allclose(per_feature.loc[scores["account_id"]].to_numpy(), families.to_numpy())
-    assert (scores["health_score"] == np.rint(100 * (1 - scores["churn_probability"]))).all()
+    assert (scores["health_score"] == np.rint(100 * scores["stay_probability"])).all()
+    # the calendar is the churn model's: leaving within the horizon, ARR x that probability
+    assert np.allclose(scores["arr_at_risk"], scores["churn_probability"] * scores["arr"])
+
+
+def test_the_health_model_never_sees_when_the_term_ends(fitted):
+    health, churn, _, _ = fitted
+    assert not set(health.model.features) & (TIMING_FEATURES | {"tenure_days"})
+    assert set(churn.model.features) >= TIMING_FEATURES  # the calendar's model does
 
 
 def test_vectorised_drivers_match_a_row_by_row_reference(fitted):
-    churn, _, frame = fitted
-    model = churn.model
+    _, churn, _, frame = fitted
+    model = churn.model  # the churn model has timing features: they must never be reasons
     sample = frame.iloc[:60]
     raw = model.booster.predict(model.prepare(sample), pred_contrib=True)[:, :-1]
     fast = drivers(sample, raw, model.features, 3)
@@ -133,11 +152,13 @@ def test_bands_follow_the_configured_thresholds():
 
 
 def test_chunked_scoring_writes_the_same_as_one_pass(fitted, scored, tmp_path):
-    churn, renewal, frame = fitted
+    health, churn, renewal, frame = fitted
     whole_scores, whole_explanations = scored
     config = ScoreConfig(chunk_rows=97)
     with OutputWriter(tmp_path) as writer:
-        summary = score_frames(chunks(frame, 97), churn, renewal, config, writer)
+        summary = score_frames(
+            chunks(frame, 97), ScoringModels(health, churn, renewal), config, writer
+        )
         writer.commit()
     scores = pd.read_parquet(tmp_path / "scores.parquet")
     explanations = pd.read_parquet(tmp_path / "explanations.parquet")
@@ -152,18 +173,27 @@ def test_chunked_scoring_writes_the_same_as_one_pass(fitted, scored, tmp_path):
         .to_dict()
     )
     assert list(summary.top["account_id"][:5]) == list(
-        whole_scores.nlargest(5, "churn_probability")["account_id"]
+        whole_scores.nlargest(5, "arr_at_risk")["account_id"]
     )
     csv = pd.read_csv(tmp_path / "scores.csv")
     assert len(csv) == len(frame) and (csv["as_of"] == str(AS_OF.date())).all()
 
 
 def test_scores_without_explanations_skip_shap(fitted, scored):
-    churn, renewal, frame = fitted
-    scores, explanations = score_features(frame, churn, renewal, ScoreConfig(explain=False))
+    health, churn, renewal, frame = fitted
+    scores, explanations = score_features(
+        frame, health=health, churn=churn, renewal=renewal, config=ScoreConfig(explain=False)
+    )
     assert explanations is None
     assert "risk_driver_1" not in scores
+    assert np.array_equal(scores["stay_probability"], scored[0]["stay_probability"])
     assert np.array_equal(scores["churn_probability"], scored[0]["churn_probability"])
+
+
+def test_only_a_model_of_staying_makes_the_health_score(fitted):
+    _, churn, _, frame = fitted
+    with pytest.raises(ValueError, match="needs a model of 'stayed'"):
+        score_features(frame, health=churn)
 
 
 def test_score_changes_name_the_families_that_moved():
@@ -217,7 +247,8 @@ def _register(model, name):
 def test_score_job_and_cli_with_registered_models(
     fitted, demo_tables, demo_tables_dir, tracking, tmp_path, capsys
 ):
-    churn, renewal, _ = fitted
+    health, churn, renewal, _ = fitted
+    _register(health.model, "health")
     _register(churn.model, "churn")
     _register(renewal.model, "renewal")
     out = tmp_path / "scores"
@@ -243,7 +274,7 @@ def test_score_job_and_cli_with_registered_models(
     kept = scores["health_change"].notna()
     assert kept.mean() > 0.8
     parts = scores.filter(like="change_").drop(columns="change_summary").sum(axis=1)
-    unrounded = 100 * (1 - scores["churn_probability"])
+    unrounded = 100 * scores["stay_probability"]
     then = previous["base_score"] + previous.filter(like="points_").sum(axis=1)
     expected = unrounded.to_numpy() - then.reindex(scores["account_id"]).to_numpy()
     assert np.allclose(parts[kept], expected[kept])
@@ -253,8 +284,8 @@ def test_score_job_and_cli_with_registered_models(
 def test_cli_names_missing_features_and_exits_non_zero(
     fitted, demo_tables_dir, tracking, tmp_path, capsys
 ):
-    churn, _, _ = fitted
-    _register(churn.model, "churn")
+    health, _, _, _ = fitted
+    _register(health.model, "health")
     data = tmp_path / "data"
     shutil.copytree(demo_tables_dir, data)
     for table in data.glob("tickets.*"):
@@ -267,7 +298,7 @@ def test_cli_names_missing_features_and_exits_non_zero(
     assert "expects" in printed and "tickets_30d" in printed
     assert not out.exists() or not list(out.glob("*.parquet"))
     with pytest.raises(MissingFeaturesError) as error:
-        churn.model.prepare(pd.DataFrame({"account_id": ["a"]}))
+        health.model.prepare(pd.DataFrame({"account_id": ["a"]}))
     assert "tickets_30d" in error.value.missing
 
 
@@ -275,7 +306,8 @@ def test_cli_scores_without_a_renewal_champion_and_says_so(
     fitted, demo_tables_dir, tracking, tmp_path, capsys
 ):
     """A young product may have no renewal model: the default renewal champion is optional."""
-    churn, _, _ = fitted
+    health, churn, _, _ = fitted
+    _register(health.model, "health")
     _register(churn.model, "churn")
     out = tmp_path / "scores"
     args = ["score", str(demo_tables_dir), "--as-of", str(AS_OF.date()), "--out", str(out)]
@@ -288,3 +320,53 @@ def test_cli_scores_without_a_renewal_champion_and_says_so(
     assert "renewal_probability" not in scores or scores["renewal_probability"].isna().all()
     explicit = [*args, "--renewal-model", "models:/renewal/1"]
     assert main(explicit) == 1  # named explicitly, a missing model is an error
+
+
+def moved_renewal(subscriptions: pd.DataFrame, account: str, as_of, days: int) -> pd.DataFrame:
+    """``account``'s current term ends ``days`` later (earlier when negative) and its later terms
+    move with it: the renewal date is all that changes, the customer's behaviour is the same."""
+    subs = subscriptions.copy()
+    own = subs["account_id"] == account
+    current = own & (subs["start_date"] < as_of) & (subs["end_date"] >= as_of)
+    old_end = subs.loc[current, "end_date"].max()
+    shift = pd.Timedelta(days=days)
+    later = own & (subs["start_date"] >= old_end)
+    subs.loc[later, "start_date"] += shift
+    subs.loc[own & (subs["end_date"] >= old_end), "end_date"] += shift
+    return subs
+
+
+@pytest.fixture(scope="module")
+def term_accounts(fitted):
+    """Accounts on a term contract at AS_OF, with the days left in their current term."""
+    *_, frame = fitted
+    terms = frame.dropna(subset=["days_to_term_end"])
+    return terms.set_index("account_id")["days_to_term_end"].sort_index()
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pick=st.integers(min_value=0, max_value=10_000), days=st.integers(-400, 400))
+def test_moving_only_the_renewal_date_leaves_the_health_score_exactly_as_it_was(
+    fitted, term_accounts, demo_tables, pick, days
+):
+    """The bound is 0, exactly: no input of the health model depends on when the term ends
+    (``features.builders.TIMING_FEATURES`` are not among them), so the same behaviour scores the
+    same however near or far the renewal is. Any tolerance would hide a timing feature creeping
+    back in. The calendar columns do move, so the test did move the renewal."""
+    health, churn, _, frame = fitted
+    account = term_accounts.index[pick % len(term_accounts)]
+    left = int(term_accounts.iloc[pick % len(term_accounts)])
+    days = max(days, 1 - left)  # the term still reaches AS_OF: the account stays active
+    moved = dataclasses.replace(
+        demo_tables, subscriptions=moved_renewal(demo_tables.subscriptions, account, AS_OF, days)
+    )
+    types = chosen_types(health.model.features)
+    after = build_features(moved, [AS_OF], event_types=types)
+    assert (after["account_id"] == frame["account_id"]).all()
+    old, _ = score_features(frame, health=health, churn=churn)
+    new, _ = score_features(after, health=health, churn=churn)
+    row = np.flatnonzero(frame["account_id"].to_numpy() == account)[0]
+    assert new["renewal_due_in_days"].iloc[row] == old["renewal_due_in_days"].iloc[row] + days
+    points = [c for c in old if c.startswith("points_")]
+    for column in ["stay_probability", "health_score", "band", "base_score", *points]:
+        assert (new[column].to_numpy() == old[column].to_numpy()).all(), column

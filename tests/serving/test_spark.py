@@ -34,11 +34,13 @@ def test_spark_features_equal_the_pandas_engine_for_1_3_7_partitions(
 
 @pytest.fixture
 def champion(demo_tables, tracking):
-    """A churn model registered as champion in the test's SQLite store (few trees: fast)."""
+    """Health and churn models registered as champions in the test's SQLite store (few trees:
+    fast); returns the churn model's URI (the health model is scoring's default champion)."""
     # 400 accounts: the floor's baseline part is waived (see test_end_to_end)
     config = TrainConfig(booster=BoosterParams(max_rounds=60), gate=GateConfig(beat_baseline=False))
     matrix = build_training_matrix(demo_tables, config)
-    log_target(fit_target(matrix, "churned", config), matrix, config, MlflowClient())
+    for label in ("stayed", "churned"):
+        log_target(fit_target(matrix, label, config), matrix, config, MlflowClient())
     return "models:/churn@champion"
 
 

@@ -20,19 +20,25 @@ D1, D2, D3 = (pd.Timestamp(d) for d in ("2025-01-01", "2025-03-02", "2025-05-01"
 
 
 def rows() -> pd.DataFrame:
-    """Three dates. A: red twice, churns 2025-04-15. B: green, churns 2025-02-01. C, D: stay."""
+    """Three dates. A: red twice, churns 2025-04-15. B: green, churns 2025-02-01. C, D: stay.
+
+    ``stayed`` is the outcome at each row's decision point, ``days_to_decision`` away: A's term
+    ends 2025-04-15 (104 and 44 days); B is monthly; C and D renew yearly in the autumn (C's last
+    row is censored); D's first row is open-ended (decided at the 90-day horizon).
+    """
     records = [
-        ("A", D1, 30, "red", 0, np.nan, pd.NaT),
-        ("A", D2, 20, "red", 1, np.nan, pd.Timestamp("2025-04-15")),
-        ("B", D1, 95, "green", 1, 0.0, pd.Timestamp("2025-02-01")),
-        ("C", D1, 80, "yellow", 0, 1.0, pd.NaT),
-        ("C", D2, 35, "red", 0, 1.0, pd.NaT),
-        ("C", D3, 90, "green", 0, np.nan, pd.NaT),
-        ("D", D1, 92, "green", 0, np.nan, pd.NaT),
-        ("D", D2, 93, "green", 0, 1.0, pd.NaT),
+        ("A", D1, 30, "red", 0, np.nan, pd.NaT, 0.0, 104),
+        ("A", D2, 20, "red", 1, np.nan, pd.Timestamp("2025-04-15"), 0.0, 44),
+        ("B", D1, 95, "green", 1, 0.0, pd.Timestamp("2025-02-01"), 0.0, 31),
+        ("C", D1, 80, "yellow", 0, 1.0, pd.NaT, 1.0, 250),
+        ("C", D2, 35, "red", 0, 1.0, pd.NaT, 1.0, 190),
+        ("C", D3, 90, "green", 0, np.nan, pd.NaT, np.nan, 130),
+        ("D", D1, 92, "green", 0, np.nan, pd.NaT, 1.0, 90),
+        ("D", D2, 93, "green", 0, 1.0, pd.NaT, 1.0, 181),
     ]
     columns = ["account_id", "as_of", "health_score", "band", "churned", "renewed", "churn_date"]
-    return pd.DataFrame(records, columns=columns)
+    frame = pd.DataFrame(records, columns=[*columns, "stayed", "days_to_decision"])
+    return frame.assign(stay_probability=frame["health_score"] / 100)
 
 
 def test_band_summary_counts_accounts_churn_and_renewal_per_band():
@@ -43,6 +49,27 @@ def test_band_summary_counts_accounts_churn_and_renewal_per_band():
     assert by_band.loc["green", "renewal_due"] == 2
     assert by_band.loc["green", "renewal_rate"] == pytest.approx(0.5)
     assert by_band.loc["red", "renewal_rate"] == pytest.approx(1.0)
+    # not staying at the decision point: A twice of red's 3 known; B of green's 3 known
+    assert by_band["stay_known"].to_dict() == {"red": 3, "yellow": 1, "green": 3}
+    assert by_band.loc["red", "not_stay_rate"] == pytest.approx(2 / 3)
+    assert by_band.loc["green", "not_stay_rate"] == pytest.approx(1 / 3)
+    assert by_band.loc["yellow", "not_stay_rate"] == 0
+
+
+def test_distance_summary_lifts_red_over_each_distances_base_rate():
+    by_distance = bt.distance_summary(rows())
+    # 0-90: A (44 days, red, left), B (31, green, left), D (90, green, stayed): base 2/3
+    near = by_distance.loc["0-90"]
+    assert near["accounts"] == 3 and near["base_not_stay_rate"] == pytest.approx(2 / 3)
+    assert near["accounts_red"] == 1 and near["lift_red"] == pytest.approx(1 / (2 / 3))
+    assert near["predicted_not_stay"] == pytest.approx(1 - (20 + 95 + 92) / 300)
+    # 90-180: A (104, red, left) only; C's 130-day row is censored and left out
+    middle = by_distance.loc["90-180"]
+    assert middle["accounts"] == 1 and middle["lift_red"] == pytest.approx(1.0)
+    # >180: C (250 yellow, 190 red) and D (181 green) all stayed: no base rate to lift over
+    far = by_distance.loc[">180"]
+    assert far["accounts"] == 3 and far["base_not_stay_rate"] == 0
+    assert np.isnan(far["lift_red"]) and far["not_stay_rate_red"] == 0
 
 
 def test_warning_runs_from_the_first_of_the_unbroken_reds():
@@ -64,6 +91,9 @@ def test_summary_metrics_lift_and_caught_churns():
     metrics = bt.summary_metrics(by_band, by_score, bt.warning_times(data), data)
     assert metrics["base_churn_rate"] == pytest.approx(2 / 8)
     assert metrics["red_lift"] == pytest.approx((1 / 3) / (2 / 8))
+    assert metrics["base_not_stay_rate"] == pytest.approx(3 / 7)
+    assert metrics["red_lift_not_stay"] == pytest.approx((2 / 3) / (3 / 7))
+    assert metrics["red_lift_not_stay_0_90"] == pytest.approx(1.5)
     assert metrics["churns"] == 2 and metrics["churns_caught_by_red"] == 1
     assert metrics["median_warning_days"] == 104
     assert metrics["accounts_score_0_39"] == 3 and metrics["accounts_score_90_100"] == 4
@@ -77,9 +107,18 @@ def test_score_ranges_follow_the_band_thresholds():
 
 
 def test_training_rows_are_settled_before_the_backtest_date():
-    matrix = pd.DataFrame({"as_of": pd.to_datetime(["2025-01-01", "2025-01-31", "2025-03-02"])})
-    kept = bt.known_before(matrix, pd.Timestamp("2025-05-15"), gap_days=104)
-    assert kept["as_of"].tolist() == [pd.Timestamp("2025-01-01"), pd.Timestamp("2025-01-31")]
+    # the health label is known 14 days (grace) after the decision point: the term end, or 90
+    # days on for an open-ended subscription
+    matrix = pd.DataFrame(
+        {
+            "as_of": pd.to_datetime(["2025-01-01", "2025-01-31", "2025-03-02", "2025-03-02"]),
+            "days_to_term_end": [300.0, np.nan, 60.0, 61.0],
+        }
+    )
+    kept = bt.known_before(matrix, pd.Timestamp("2025-05-15"))
+    # 2025-01-01 + 314 days is 2025-11-11: not yet; 2025-01-31 + 104 = 2025-05-15: just
+    assert kept["as_of"].tolist() == [pd.Timestamp("2025-01-31"), pd.Timestamp("2025-03-02")]
+    assert kept["days_to_term_end"].tolist() == [pytest.approx(np.nan, nan_ok=True), 60.0]
 
 
 def test_lift_curve_by_hand():
@@ -88,16 +127,20 @@ def test_lift_curve_by_hand():
     assert lift.tolist() == pytest.approx([4.0, 2.0, 4 / 3, 1.0])
 
 
-def test_outcome_groups_bands_for_churn_fifths_otherwise():
+def test_outcome_groups_bands_for_the_health_model_fifths_otherwise():
+    # the health model's probability is of staying: health = 100 x p
     predictions = pd.DataFrame(
-        {"probability": [0.05, 0.2, 0.5, 0.9, 0.01], "label": [0, 0, 1, 1, 0]}
+        {"probability": [0.95, 0.8, 0.5, 0.1, 0.99], "label": [1, 1, 0, 0, 1]}
     )
-    bands = report.outcome_groups(predictions, "churned", ScoreConfig(green_from=90, red_below=75))
+    bands = report.outcome_groups(predictions, "stayed", ScoreConfig(green_from=90, red_below=75))
     assert bands.tolist() == ["green", "yellow", "red", "red", "green"]
     table = report.realised_by_group(predictions, bands)
     assert table["rows"].to_dict() == {"red": 2, "yellow": 1, "green": 2}
-    assert table.loc["red", "realised"] == 1.0
-    fifths = report.outcome_groups(predictions, "renewed")
+    assert table.loc["red", "realised"] == 0.0
+    assert report.outcome_groups(predictions, "churned").name == "predicted fifth"
+    fifths = report.outcome_groups(
+        predictions.assign(probability=[0.05, 0.2, 0.5, 0.9, 0.01]), "renewed"
+    )
     assert fifths.tolist() == ["2nd", "3rd", "4th", "highest fifth", "lowest fifth"]
 
 
@@ -108,8 +151,8 @@ def test_backtest_report_matches_its_mlflow_run(tmp_path, tracking, demo_tables)
     result = bt.run_backtest(demo_tables, tmp_path / "backtest.html", config)
     summary = result.summary
 
-    for fit in summary.by_date.itertuples():  # no validation label reaches past the backtest date
-        assert fit.validation_to + pd.Timedelta(days=config.gap_days) <= fit.as_of
+    for fit in summary.by_date.itertuples():  # no label it trained on is known after the date
+        assert fit.validation_to < fit.as_of and fit.labels_known_by <= fit.as_of
     assert sorted(summary.by_date["as_of"]) == [pd.Timestamp(d) for d in dates]
 
     run = MlflowClient().get_run(result.run_id)
