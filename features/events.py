@@ -40,8 +40,9 @@ def day_numbers(timestamps: pd.Series) -> np.ndarray:
     return timestamps.to_numpy().astype("datetime64[D]").astype(np.int64)
 
 
-class _Coder:
-    """Dense integer codes for labels seen across batches (first come, first coded)."""
+class Coder:
+    """Dense integer codes for labels seen across batches (first come, first coded); portfolio's
+    engagement codes its accounts and types with it too."""
 
     def __init__(self) -> None:
         self.index = pd.Index([], dtype=object)
@@ -137,7 +138,7 @@ def distinct_sorted(keys: np.ndarray) -> np.ndarray:
 
 def reduce_events(batches: Iterable[pd.DataFrame]) -> DailyEvents:
     """One pass over event batches (contract columns) into ``DailyEvents``."""
-    accounts, types, users = _Coder(), _Coder(), _Coder()
+    accounts, types, users = Coder(), Coder(), Coder()
     type_pairs, user_pairs = _PairCoder(), _PairCoder()
     td: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     ud: list[tuple[np.ndarray, np.ndarray]] = []

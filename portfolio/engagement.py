@@ -24,7 +24,15 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from features.events import EPOCH, MICRO, day_numbers, distinct_sorted, frame_batches, group_sum
+from features.events import (
+    EPOCH,
+    MICRO,
+    Coder,
+    day_numbers,
+    distinct_sorted,
+    frame_batches,
+    group_sum,
+)
 from features.loading import EventFiles
 
 TYPE_BITS = 32  # (account, period) and type packed in one key: types below 2**32
@@ -35,28 +43,6 @@ BATCH_ROWS = 2_000_000  # events per batch: a quarter of the feature build's, as
 
 def _day_bounds(bounds: pd.DatetimeIndex) -> np.ndarray:
     return (bounds.to_numpy().astype("datetime64[D]") - EPOCH).astype(np.int64)
-
-
-class _Codes:
-    """Dense integer codes for labels seen across batches, first come first coded (categories in
-    their order), as ``features.events`` codes them."""
-
-    def __init__(self) -> None:
-        self.index = pd.Index([], dtype=object)
-
-    def encode(self, values: pd.Series) -> np.ndarray:
-        """Codes of ``values`` (-1 = missing)."""
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
-        else:
-            codes, uniques = pd.factorize(values)
-        uniques = pd.Index(np.asarray(uniques, dtype=object))
-        known = self.index.get_indexer(uniques)
-        new = known < 0
-        if new.any():
-            known[new] = len(self.index) + np.arange(int(new.sum()))
-            self.index = self.index.append(uniques[new])
-        return np.append(known, -1).astype(np.int64)[codes]  # code -1 maps to the last slot
 
 
 class KeySums:
@@ -124,7 +110,7 @@ def usage_by_account(events, bounds: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd
     """
     edges = _day_bounds(bounds)
     n_periods = len(bounds) - 1
-    accounts, types = _Codes(), _Codes()
+    accounts, types = Coder(), Coder()
     cell_sums, account_days, cell_types = KeySums(sums=True), KeySums(), KeySums()
     for batch in _batches(events):
         acc = accounts.encode(batch["account_id"])
