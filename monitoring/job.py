@@ -334,10 +334,8 @@ def log_monitor_run(report: MonitorReport, files: dict[str, Path], scorings: lis
     """One MLflow run: thresholds as params, figures as metrics, the verdict and model versions as
     tags, every output as an artifact. Nested under an active run (a retraining's parent)."""
     as_of = str(report.as_of.date())
-    with contextlib.ExitStack() as stack:
-        run = stack.enter_context(
-            mlflow.start_run(run_name=f"monitor-{as_of}", nested=mlflow.active_run() is not None)
-        )
+    nested = mlflow.active_run() is not None
+    with mlflow.start_run(run_name=f"monitor-{as_of}", nested=nested) as run:
         mlflow.set_tags(
             {
                 "job": "monitor",
