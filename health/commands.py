@@ -292,14 +292,11 @@ def cmd_score(args: argparse.Namespace) -> int:
 
             rows = feature_rows(read_table(args.table), args.id or None)
             with steps.step(f"Scoring and explaining {len(rows):,} rows of {args.table}") as s:
-                result = score_table_job(
+                result = score_table_job(  # a table holds the health model's features only
                     rows,
                     Path(args.out),
-                    None,
-                    None,
-                    config,
-                    True,
-                    args.parent_run_id,
+                    config=config,
+                    parent_run_id=args.parent_run_id,
                     health_uri=health_uri,
                 )
                 s.done = f"Scored {result.summary.accounts:,} rows"
