@@ -10,7 +10,11 @@ as Parquet:
 - spark-N: ``features.spark`` in Spark local mode (``local[2]``, the machine's cores) with N
   account partitions, written by Spark. Driver: this Python process (peak RSS), and the JVM: its
   peak RSS and the peak of its heap as the JVM reports it (local mode runs the executors inside
-  the driver's JVM, so both are upper bounds of the driver's own). One task: the largest peak RSS
+  the driver's JVM, so both are upper bounds of the driver's own).
+- cluster-N (``--cluster``): the same on ``local-cluster[2,1,MB]``, Spark's own test cluster: two
+  workers, each starting its executor as a JVM of its own, as on a real cluster. The driver JVM
+  then holds only the driver (and the in-process master and workers, which only coordinate), so
+  its peak RSS and heap are the driver's own; the executors' peak RSS is printed beside it. One task: the largest peak RSS
   (``resource.getrusage``) of the Python worker at the end of a partition's feature build, carried
   out as a column of the written Parquet and aggregated by Spark (one number reaches the driver).
   A reused worker's peak covers its earlier tasks too, so the figure is the largest task's.
@@ -25,6 +29,7 @@ Each case runs in its own process so peaks are its own.
 
     python benchmarks/spark_scale.py                     # 10k, 30k, 100k accounts; pandas, 2, 8
     python benchmarks/spark_scale.py --accounts 10000 --partitions 2
+    python benchmarks/spark_scale.py --cluster --no-pandas   # driver and executors apart
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ AS_OF = pd.Timestamp("2025-12-01")
 CHUNK_ACCOUNTS = 5_000
 EVENTS_PER_ACCOUNT = 100
 PEAK = "_task_peak_mb"
+EXECUTOR_MB = 1536
 
 
 def _peak_mb(pid: int | str = "self") -> float:
@@ -110,7 +116,14 @@ def run_pandas(data: Path, out: Path) -> dict[str, float]:
     seconds = time.perf_counter() - started
     peak = _peak_mb()
     nan = float("nan")
-    return {"seconds": seconds, "driver_mb": peak, "jvm_mb": nan, "heap_mb": nan, "task_mb": peak}
+    return {
+        "seconds": seconds,
+        "driver_mb": peak,
+        "jvm_mb": nan,
+        "heap_mb": nan,
+        "task_mb": peak,
+        "executor_mb": nan,
+    }
 
 
 def _jvm_heap_peak_mb(spark) -> float:
@@ -125,7 +138,35 @@ def _jvm_heap_peak_mb(spark) -> float:
     return sum(peaks) / 2**20
 
 
-def run_spark(data: Path, out: Path, partitions: int) -> dict[str, float]:
+def _executor_peaks_mb(driver_pid: int) -> list[float]:
+    """Peak RSS of the executor JVMs the driver's JVM started (``local-cluster`` only)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    peaks, todo = [], list(children.get(driver_pid, []))
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"CoarseGrainedExecutorBackend" in command:
+            peaks.append(_peak_mb(pid))
+    return peaks
+
+
+def master_for(partitions: int, cluster: bool) -> str:
+    """``local[n]`` on the machine's cores, or Spark's two-worker test cluster."""
+    cores = min(partitions, os.cpu_count() or 1)
+    return f"local-cluster[2,1,{EXECUTOR_MB + 512}]" if cluster else f"local[{cores}]"
+
+
+def run_spark(data: Path, out: Path, partitions: int, cluster: bool = False) -> dict[str, float]:
     from pyspark.sql import functions as F
 
     from features.labels import LabelConfig
@@ -139,7 +180,12 @@ def run_spark(data: Path, out: Path, partitions: int) -> dict[str, float]:
         stacked,
     )
 
-    spark = spark_session(f"local[{min(partitions, os.cpu_count() or 1)}]")
+    if cluster:
+        # Read when the JVM starts; a session's config comes too late for the executors.
+        os.environ["PYSPARK_SUBMIT_ARGS"] = (
+            f"--conf spark.executor.memory={EXECUTOR_MB}m pyspark-shell"
+        )
+    spark = spark_session(master_for(partitions, cluster))
     spark.sparkContext.setLogLevel("ERROR")
     started = time.perf_counter()
     tables = read_spark_tables(spark, str(data))
@@ -156,12 +202,14 @@ def run_spark(data: Path, out: Path, partitions: int) -> dict[str, float]:
     run_partitions(events, others, measured, template).write.parquet(str(out))
     seconds = time.perf_counter() - started
     task = spark.read.parquet(str(out)).agg(F.max(PEAK).alias("peak")).first()["peak"]
+    nan = float("nan")
     result = {
         "seconds": seconds,
         "driver_mb": _peak_mb(),
         "jvm_mb": _peak_mb(spark.sparkContext._gateway.proc.pid),
         "heap_mb": _jvm_heap_peak_mb(spark),
         "task_mb": float(task),
+        "executor_mb": max(_executor_peaks_mb(spark.sparkContext._gateway.proc.pid), default=nan),
     }
     spark.stop()
     return result
@@ -182,6 +230,11 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, nargs="+", default=[10_000, 30_000, 100_000])
     parser.add_argument("--partitions", type=int, nargs="+", default=[2, 8])
     parser.add_argument("--no-pandas", action="store_true", help="Spark cases only")
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="run Spark on local-cluster[2,1,MB] (executors in JVMs of their own) instead of local",
+    )
     parser.add_argument("--data", type=Path, default=Path("/tmp/spark-bench-data"))
     parser.add_argument("--case", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -191,26 +244,30 @@ def main() -> None:
         if engine == "pandas":
             result = run_pandas(Path(data), out)
         else:
-            result = run_spark(Path(data), out, int(partitions))
+            result = run_spark(Path(data), out, int(partitions), cluster=engine == "cluster")
         print(json.dumps(result))
         return
     print(f"load before: {os.getloadavg()[0]:.2f} (1-min), {os.cpu_count()} cores", flush=True)
     print(
         "| accounts | events | engine | wall s | driver peak MB (Python) | JVM peak RSS MB | "
-        "JVM heap peak MB | one task peak MB |"
+        "JVM heap peak MB | one task peak MB | executor JVM peak MB |"
     )
-    print("|---:|---:|---|---:|---:|---:|---:|---:|", flush=True)
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|", flush=True)
     for accounts in args.accounts:
         data, events = dataset(accounts, args.data)
         cases = [] if args.no_pandas else [("pandas", 1)]
-        cases += [("spark", n) for n in args.partitions]
+        cases += [("cluster" if args.cluster else "spark", n) for n in args.partitions]
         for engine, partitions in cases:
             r = case(data, engine, partitions)
-            name = engine if engine == "pandas" else f"spark local, {partitions} partitions"
+            name = {
+                "pandas": "pandas",
+                "spark": f"spark local, {partitions} partitions",
+                "cluster": f"spark local-cluster, {partitions} partitions",
+            }[engine]
             print(
                 f"| {accounts:,} | {events:,} | {name} | {r['seconds']:.1f} | "
                 f"{r['driver_mb']:.0f} | {r['jvm_mb']:.0f} | {r['heap_mb']:.0f} | "
-                f"{r['task_mb']:.0f} |",
+                f"{r['task_mb']:.0f} | {r['executor_mb']:.0f} |",
                 flush=True,
             )
     print(f"load after: {os.getloadavg()[0]:.2f} (1-min)")
