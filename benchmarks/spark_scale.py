@@ -264,10 +264,11 @@ def main() -> None:
                 "spark": f"spark local, {partitions} partitions",
                 "cluster": f"spark local-cluster, {partitions} partitions",
             }[engine]
+            mb = {key: "-" if np.isnan(value) else f"{value:.0f}" for key, value in r.items()}
             print(
                 f"| {accounts:,} | {events:,} | {name} | {r['seconds']:.1f} | "
-                f"{r['driver_mb']:.0f} | {r['jvm_mb']:.0f} | {r['heap_mb']:.0f} | "
-                f"{r['task_mb']:.0f} | {r['executor_mb']:.0f} |",
+                f"{mb['driver_mb']} | {mb['jvm_mb']} | {mb['heap_mb']} | "
+                f"{mb['task_mb']} | {mb['executor_mb']} |",
                 flush=True,
             )
     print(f"load after: {os.getloadavg()[0]:.2f} (1-min)")
