@@ -347,8 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--positive",
         metavar="VALUE",
-        help="with --table: the label value that means positive (e.g. 'Yes'); without it, "
-        "0/1, true/false or yes/no",
+        help="with --table: the label value that means the --target happened: churn: left, "
+        "renewal: renewed, health: stayed (so a Churn column of Yes/No trains the health model "
+        "with --positive No); without it, 0/1, true/false or yes/no",
     )
     p.add_argument(
         "--id", metavar="COLUMN", help="with --table: the id column (account_id if present)"

@@ -95,3 +95,38 @@ def test_health_train_table_runs_kfold_and_says_so(tmp_path, tracking, capsys):
     )
     features = mlflow.artifacts.load_dict(f"runs:/{version.run_id}/features.json")["features"]
     assert "leak" not in features and "customerID" not in features
+
+
+@pytest.mark.slow
+def test_what_train_table_trained_score_table_scores_through_the_command_line(
+    tmp_path, tracking, capsys
+):
+    """The round trip a team with its own feature table makes: train --table --target health,
+    then score --table on fresh rows of the same shape, through the command line."""
+    train = tmp_path / "train.csv"
+    _telco_like(rows=400).to_csv(train, index=False)
+    # the health model's positive is staying: a Churn column's "No"
+    argv = ["train", "--table", str(train), "--label", "Churn", "--positive", "No"]
+    argv += ["--target", "health", "--id", "customerID", "--drop", "leak"]
+    assert main([*argv, "--no-baseline-floor", "--experiment", "t"]) == 0
+    fresh = tmp_path / "fresh.csv"
+    rows = _telco_like(rows=25, seed=9).drop(columns=["leak", "Churn"])
+    rows.to_csv(fresh, index=False)
+    out = tmp_path / "scores"
+    capsys.readouterr()
+    argv = ["score", "--table", str(fresh), "--id", "customerID", "--out", str(out)]
+    assert main([*argv, "--experiment", "t"]) == 0
+    scores = pd.read_parquet(out / "scores.parquet")
+    assert sorted(scores["account_id"].astype(str)) == sorted(rows["customerID"])
+    assert scores["health_score"].between(0, 100).all()
+    assert scores["band"].isin(["green", "yellow", "red"]).all()
+    # a longer tenure on a longer contract is the planted way to stay: it must score higher
+    loyal = rows["tenure"].astype(int).gt(48) & rows["Contract"].eq("Two year")
+    new = rows["tenure"].astype(int).lt(12) & rows["Contract"].eq("Month-to-month")
+    by_id = scores.set_index(scores["account_id"].astype(str))["health_score"]
+    if loyal.any() and new.any():
+        assert (
+            by_id[rows.loc[loyal, "customerID"]].mean() > by_id[rows.loc[new, "customerID"]].mean()
+        )
+    assert (out / "scores.csv").exists() and (out / "explanations.parquet").exists()
+    assert "health" in capsys.readouterr().out.lower()
