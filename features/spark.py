@@ -36,6 +36,7 @@ from features.loading import (
     tables_from_frames,
 )
 from features.matrix import as_of_days, build_feature_matrix, build_features
+from features.table import PARQUET_SUFFIXES, check_columns, feature_rows, reads_as_numbers
 from features.validation import ContractError, Problem, parse_dates
 
 BUCKET = "_bucket"
@@ -282,6 +283,89 @@ def feature_partition(
         )
 
     return build
+
+
+# ----- a ready feature table (``health train --table`` / ``score --table``) ----------------------
+
+
+@dataclass(frozen=True)
+class TableTyping:
+    """How the whole table is typed (``features.table.feature_rows``): its id column and, per
+    column, whether it reads as numbers. Small, so it travels to every part."""
+
+    id_column: str
+    numbers: dict[str, bool]
+
+    def rows(self, part: pd.DataFrame) -> pd.DataFrame:
+        """One part's feature rows, typed as the whole table's."""
+        return feature_rows(part.drop(columns=[BUCKET]), self.id_column, numbers=self.numbers)
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """A ready feature table on Spark, tagged with its accounts' buckets, with its typing and its
+    latest as-of date."""
+
+    table: Any
+    typing: TableTyping
+    latest: pd.Timestamp
+
+
+def read_spark_table(spark, path: str):
+    """A ready feature table as ``features.table.read_table`` reads it, on any path Spark reads:
+    a Parquet file or folder, else a CSV file with every column as text."""
+    if path.rstrip("/").lower().endswith(PARQUET_SUFFIXES) or _is_folder(spark, path):
+        return spark.read.parquet(path)
+    return spark.read.options(header=True, multiLine=True, escape='"').csv(path)
+
+
+def _is_folder(spark, path: str) -> bool:
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    system = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not system.exists(hadoop_path):
+        raise FileNotFoundError(f"no such file or folder: {path}")
+    return bool(system.getFileStatus(hadoop_path).isDirectory())
+
+
+def spark_table_rows(spark, path: str, id_column: str | None, buckets: int) -> TableRows:
+    """The table at ``path`` bucketed by its id, with the typing decided on all of it: each part
+    says which columns read as numbers and its latest as-of, and the parts are combined (one row
+    per column reaches the driver)."""
+    from pyspark.sql import functions as F
+
+    table = read_spark_table(spark, path)
+    check_columns(empty_pandas(table), [(id_column, "--id")])
+    id_column = id_column or ("account_id" if "account_id" in table.columns else None)
+    if id_column is None:
+        raise ValueError(
+            "the Spark engine needs the table's id column: pass --id COLUMN (or name it account_id)"
+        )
+    key = F.trim(F.col(f"`{id_column}`").cast("string"))
+    table = table.withColumn(BUCKET, F.pmod(F.xxhash64(key), F.lit(buckets)).cast("int"))
+    columns = [c for c in table.columns if c not in {id_column, BUCKET}]
+
+    def decide(part: pd.DataFrame) -> pd.DataFrame:
+        latest = feature_rows(part[[id_column, *columns]], id_column, skip=columns)["as_of"].max()
+        names = [c for c in columns if c != "as_of"]
+        return pd.DataFrame(
+            {
+                "name": [*names, None],
+                "numbers": [reads_as_numbers(part[c]) for c in names] + [True],
+                "latest": [pd.NaT] * len(names) + [latest],
+            }
+        )
+
+    schema = "name string, numbers boolean, latest timestamp_ntz"
+    decided = table.groupBy(BUCKET).applyInPandas(decide, schema)
+    rows = decided.groupBy("name").agg(
+        F.min(F.col("numbers").cast("int")).alias("numbers"), F.max("latest").alias("latest")
+    )
+    found = {row["name"]: row for row in rows.collect()}
+    if None not in found:
+        raise ValueError("the table has no rows: nothing to score")
+    numbers = {name: bool(row["numbers"]) for name, row in found.items() if name is not None}
+    return TableRows(table, TableTyping(id_column, numbers), pd.Timestamp(found[None]["latest"]))
 
 
 # ----- from pandas frames to a Spark schema and back --------------------------------------------

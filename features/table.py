@@ -8,7 +8,7 @@ numbers. A table is a CSV file, a Parquet file, or a Parquet folder (as Spark wr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,18 +33,32 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def typed_feature(column: pd.Series) -> pd.Series:
-    """Numbers stay numbers (text that is all numbers becomes numbers); anything else is a
-    category as text; blank strings are missing."""
-    if pd.api.types.is_bool_dtype(column):
-        return column.astype(float)
-    if pd.api.types.is_numeric_dtype(column):
-        return column.astype(float)
+def _text(column: pd.Series) -> pd.Series:
+    """Stripped text, None where missing or blank."""
     text = column.astype("object").where(column.notna(), None)
-    text = text.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
-    numbers = pd.to_numeric(text, errors="coerce")
-    if numbers.notna().sum() == text.notna().sum():
-        return numbers.astype(float)
+    return text.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
+
+
+def reads_as_numbers(column: pd.Series) -> bool:
+    """Whether ``typed_feature`` makes the column numbers: it is numeric or boolean already, or
+    every value that is not blank is a number written as text. True of a whole table exactly
+    when true of every part of it, so a partitioned engine can decide per part and combine."""
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+        return True
+    text = _text(column)
+    return bool(pd.to_numeric(text, errors="coerce").notna().sum() == text.notna().sum())
+
+
+def typed_feature(column: pd.Series, numbers: bool | None = None) -> pd.Series:
+    """Numbers stay numbers (text that is all numbers becomes numbers); anything else is a
+    category as text; blank strings are missing. ``numbers`` gives the decision made on the
+    whole table when ``column`` is only a part of it."""
+    numbers = reads_as_numbers(column) if numbers is None else numbers
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+        return column.astype(float) if numbers else _text(column).astype("object")
+    text = _text(column)
+    if numbers:
+        return pd.to_numeric(text, errors="coerce").astype(float)
     return text.astype("object")
 
 
@@ -61,11 +75,13 @@ def feature_rows(
     id_column: str | None = None,
     skip: Sequence[str] = (),
     as_of_column: str = "as_of",
+    numbers: Mapping[str, bool] | None = None,
 ) -> pd.DataFrame:
     """``account_id, as_of`` and every other column (but ``skip``) typed as a feature.
 
     Without ``id_column`` (or an ``account_id`` column) rows are numbered; without an as-of column
-    every row gets one snapshot date.
+    every row gets one snapshot date. ``numbers`` holds, per column, the whole table's
+    ``reads_as_numbers`` when ``table`` is one part of it.
     """
     check_columns(table, [(id_column, "--id")])
     id_column = id_column or ("account_id" if "account_id" in table.columns else None)
@@ -79,7 +95,12 @@ def feature_rows(
     else:
         as_of = pd.Series(SNAPSHOT_DATE, index=table.index)
     ignored = {id_column, as_of_column, *skip}
-    features = {name: typed_feature(table[name]) for name in table.columns if name not in ignored}
+    numbers = numbers or {}
+    features = {
+        name: typed_feature(table[name], numbers.get(name))
+        for name in table.columns
+        if name not in ignored
+    }
     out = pd.DataFrame({"account_id": ids, "as_of": as_of.to_numpy()}, index=table.index)
     out = pd.concat([out, pd.DataFrame(features, index=table.index)], axis=1)
     if out.duplicated(["account_id", "as_of"]).any():

@@ -286,7 +286,28 @@ def cmd_score(args: argparse.Namespace) -> int:
     tracking(args)
     steps = Steps(console, 1, args.started)
     try:
-        if args.table:
+        if args.table and args.engine == "spark":
+            from features.spark import spark_session
+            from serving.spark import spark_score_table_job
+
+            with steps.step(f"Scores and explanations of {args.table} on Spark") as s:
+                spark = spark_session(args.master or None)
+                result = spark_job(
+                    spark_score_table_job,
+                    args.table,
+                    args.out,
+                    args.id or None,
+                    config,
+                    spark=spark,
+                    buckets=args.partitions,
+                    parent_run_id=args.parent_run_id,
+                    health_uri=health_uri,
+                )
+                s.done = (
+                    f"Scored {result.summary.accounts:,} rows in "
+                    f"{result.manifest['partitions']} partitions"
+                )
+        elif args.table:
             from features.table import feature_rows, read_table
             from serving.score import score_table_job
 

@@ -11,6 +11,10 @@ leaves the previous set whole; the output folder must be on a file system with s
 (local disk, a mounted volume). The run summary is aggregated on Spark (only the riskiest rows
 reach the driver) and logged to MLflow.
 
+``spark_score_table_job`` does the same for a ready feature table (``health score --table``):
+bucketed by its id, each part typed as the whole table is (the typing decided once, from every
+part) and scored by the same per-chunk function.
+
 ``spark_probability`` scores a ready Spark table of feature rows with MLflow's Spark UDF.
 Needs ``pip install 'customer-health[spark]'`` and Java 17+.
 """
@@ -25,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from features.spark import (
+    BUCKET,
     Population,
     empty_pandas,
     partition_tables,
@@ -54,7 +59,7 @@ from serving.score import (
 OUTPUT = "_output"  # which output a row of the partition function belongs to
 PREVIOUS = "previous"  # the previous scores, stacked with the tables by account
 
-__all__ = ["spark_probability", "spark_score_job", "spark_session"]
+__all__ = ["spark_probability", "spark_score_job", "spark_score_table_job", "spark_session"]
 
 
 def spark_probability(spark, features, model_uri: str, columns: list[str], name: str):
@@ -240,7 +245,65 @@ def spark_score_job(
     )
     manifest["engine"] = "spark"
     manifest["partitions"] = buckets
-    out_dir = Path(out_dir)
+    nothing = f"no account is active on {as_of.date()}: nothing to score"
+    return _publish(
+        spark, outputs, columns, Path(out_dir), manifest, nothing, log_run, parent_run_id
+    )
+
+
+def spark_score_table_job(
+    path: str,
+    out_dir: str | Path,
+    id_column: str | None = None,
+    config: ScoreConfig = ScoreConfig(),
+    log_run: bool = True,
+    spark=None,
+    buckets: int | None = None,
+    parent_run_id: str | None = None,
+    health_uri: str = CHAMPION_URIS["health"],
+) -> ScoreResult:
+    """``score_table_job`` on Spark: a ready feature table (what ``health train --table``
+    trained) bucketed by its id; each part typed as the whole table is and scored by
+    ``score_chunk``, so both engines write the same rows."""
+    from features.spark import conformed, frame_schema, spark_table_rows
+
+    spark = spark or spark_session()
+    models = load_scoring_models(health_uri, None, None)
+    buckets = buckets or spark.sparkContext.defaultParallelism
+    rows = spark_table_rows(spark, path, id_column, buckets)
+    typing = rows.typing  # not ``rows``: the partition function must not hold a Spark frame
+    empty = typing.rows(empty_pandas(rows.table))
+    models.check(empty)  # before any work: the table has the model's features
+    template, columns = output_template(empty, rows.latest, models, config, None, None)
+
+    def score(part: pd.DataFrame) -> pd.DataFrame:
+        parts = [template]
+        for chunk in chunks(typing.rows(part), config.chunk_rows):
+            parts += score_chunk(chunk, models, config, None, None)
+        return conformed(pd.concat(parts, ignore_index=True), template)
+
+    outputs = rows.table.groupBy(BUCKET).applyInPandas(score, frame_schema(template))
+    manifest = run_manifest(rows.latest, models, config, None)
+    manifest["engine"] = "spark"
+    manifest["partitions"] = buckets
+    nothing = "the table has no rows: nothing to score"
+    return _publish(
+        spark, outputs, columns, Path(out_dir), manifest, nothing, log_run, parent_run_id
+    )
+
+
+def _publish(
+    spark,
+    outputs,
+    columns: dict[str, list[str]],
+    out_dir: Path,
+    manifest: dict[str, Any],
+    nothing: str,
+    log_run: bool,
+    parent_run_id: str | None,
+) -> ScoreResult:
+    """Write the partitions' outputs into a new set, summarise it on Spark, publish it with one
+    atomic rename and log the run; any failure removes the new set and leaves the old one."""
     set_dir = new_set_folder(out_dir)
     try:
         outputs = outputs.persist()
@@ -250,7 +313,7 @@ def spark_score_job(
             outputs.unpersist()
         summary = spark_summary(spark.read.parquet(str(set_dir / f"{SCORES}.parquet")))
         if summary.accounts == 0:
-            raise ValueError(f"no account is active on {as_of.date()}: nothing to score")
+            raise ValueError(nothing)
         manifest["summary"] = summary.metrics()
         text = json.dumps(manifest, indent=2, default=str) + "\n"
         (set_dir / MANIFEST).write_text(text)
