@@ -1,5 +1,7 @@
-"""The adoption family: distinct features used, the share of the catalogue, depth in the core
-features, seat utilisation, time since first use.
+"""The adoption family: who uses the product and how broadly: active users and seat utilisation,
+distinct features used, the share of the catalogue, depth in the core features, time since first
+use. Active users are adoption, not usage: losing a champion shows as fewer people using it
+(``health.synthetic.CAUSE_FAMILY``).
 
 Catalogue and core span all accounts (``features.events.TypeCatalogue``); ``adoption_columns``
 turns one as-of date's raw event aggregates into the columns.
@@ -16,9 +18,19 @@ from features.contract import Tables
 from features.per_account import ratio
 
 
-def adoption_columns(raw: pd.DataFrame, t: int, catalogue: int, n_core: int) -> pd.DataFrame:
-    """Adoption from raw aggregates at as-of day ``t``, with the catalogue and core sizes then."""
+def adoption_columns(
+    raw: pd.DataFrame, t: int, catalogue: int, n_core: int, has_users: bool
+) -> pd.DataFrame:
+    """Adoption from raw aggregates at as-of day ``t``, with the catalogue and core sizes then
+    (active users only where the events name their users)."""
     out = pd.DataFrame(index=raw.index)
+    if has_users:
+        for c in ("active_users_7d", "active_users_30d", "active_users_90d"):
+            out[c] = raw[c]
+        out["active_users_prev_30d"] = raw["active_users_prev_30d"]
+        out["active_users_change_30d"] = ratio(
+            raw["active_users_30d"] - raw["active_users_prev_30d"], raw["active_users_prev_30d"]
+        )
     out["features_used_30d"] = raw["features_used_30d"]
     out["features_used_90d"] = raw["features_used_90d"]
     out["catalogue_share_90d"] = ratio(raw["features_used_90d"], float(catalogue))

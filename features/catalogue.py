@@ -1,12 +1,26 @@
 """The feature catalogue: one entry per feature name, read by the builders and by serving.
 
-An entry says the feature's family (what its SHAP points roll up to), the tables it reads, the
-phrase a person understands, and the template of the sentence that states it as a driver
-(``serving.sentences`` words it). Adding a feature is one entry here plus its computation in the
-module of its family (``features.usage``, ``adoption``, ``sentiment_features``, ``support``,
-``account``); ``tests/features/test_catalogue.py`` fails on a column that has no entry.
-Per-event-type columns (``features.usage_types``) and the accounts table's own columns are named
-by the data, so they have no entry: they count as usage and contract.
+An entry says the feature's family (where it is computed and what it is about), the tables it
+reads, the phrase a person understands, the template of the sentence that states it as a reason
+(``serving.sentences`` words it), its kind and its direction:
+
+- **kind**: ``behaviour`` (what the account does and what changed: usage, adoption, sentiment,
+  support, a change to its contract such as a price rise) or ``profile`` (who it is: plan, size,
+  industry, country, tenure, term, MRR, how long since it started using the product). Profile
+  points count in the score as one figure (``PROFILE``) and are never offered as a reason.
+- **direction**: ``UP`` where more of it never lowers health, ``DOWN`` where more of it never
+  raises it, ``UNSETTLED`` where either can be true (the previous window on its own: a busy
+  previous month is good news or the start of a fall, depending on this month). A settled
+  direction is a LightGBM monotone constraint of every model (``monotone_directions``), and only
+  a behaviour with a settled direction is offered as a reason, so its sentence can say which
+  side of the reference is the worse one.
+
+Adding a feature is one entry here plus its computation in the module of its family
+(``features.usage``, ``adoption``, ``sentiment_features``, ``support``, ``account``);
+``tests/features/test_catalogue.py`` fails on a column that has no entry. Per-event-type columns
+(``features.usage_types``) and the accounts table's own columns are named by the data, so they
+have no entry: per-type usage is usage behaviour of no settled direction (a rise in exports or
+billing-page views can come before a churn), the accounts' own columns are profile.
 """
 
 from __future__ import annotations
@@ -16,6 +30,11 @@ from dataclasses import dataclass
 from features.usage_types import type_label
 
 FAMILIES = ("usage", "adoption", "sentiment", "support", "contract")
+# What the score's points add up in: the behaviour of each family, and the profile as one figure.
+PROFILE = "profile"
+POINTS_FAMILIES = (*FAMILIES, PROFILE)
+BEHAVIOUR = "behaviour"
+UP, DOWN, UNSETTLED = 1, -1, 0
 # When the current term ends and how long it is: when an account *can* leave, not how it is doing.
 # The health model never sees them (so moving a renewal date cannot move a health score); the
 # calendar columns (renewal due, churn within the horizon) do.
@@ -64,12 +83,15 @@ Sentence = Plain | Change | DaysSince | Worded
 
 @dataclass(frozen=True)
 class Feature:
-    """What a feature column means: family, tables read, phrase, and its driver sentence."""
+    """What a feature column means: family, tables read, phrase, its reason sentence, whether it
+    is behaviour or profile, and its direction (see the module docstring)."""
 
     family: str
     reads: tuple[str, ...]
     phrase: str
     sentence: Sentence | None = None  # None: "<Phrase>: <value>"
+    kind: str = BEHAVIOUR
+    direction: int = UNSETTLED
 
 
 _EVENTS_MOVED = Change("events_30d", "events_prev_30d", "product usage (events)")
@@ -83,108 +105,165 @@ FEATURES: dict[str, Feature] = {
         ("events",),
         "product events in the last 7 days",
         Plain("", ",.0f", " product events in the last 7 days"),
+        direction=UP,
     ),
     "events_30d": Feature(
-        "usage", ("events",), "product events in the last 30 days", _EVENTS_MOVED
+        "usage",
+        ("events",),
+        "product events in the last 30 days",
+        _EVENTS_MOVED,
+        direction=UP,
     ),
     "events_90d": Feature(
         "usage",
         ("events",),
         "product events in the last 90 days",
         Plain("", ",.0f", " product events in the last 90 days"),
+        direction=UP,
     ),
     "events_prev_30d": Feature(
-        "usage", ("events",), "product events 31-60 days ago", _EVENTS_MOVED
+        "usage",
+        ("events",),
+        "product events 31-60 days ago",
+        _EVENTS_MOVED,
+        direction=UNSETTLED,
     ),
     "events_change_30d": Feature(
-        "usage", ("events",), "change in events, last 30 days vs the 30 before", _EVENTS_MOVED
+        "usage",
+        ("events",),
+        "change in events, last 30 days vs the 30 before",
+        _EVENTS_MOVED,
+        direction=UP,
     ),
-    "active_days_7d": Feature("usage", ("events",), "days with any activity in the last 7 days"),
+    "active_days_7d": Feature(
+        "usage", ("events",), "days with any activity in the last 7 days", direction=UP
+    ),
     "active_days_30d": Feature(
         "usage",
         ("events",),
         "days with any activity in the last 30 days",
         Plain("Active on ", ".0f", " of the last 30 days"),
+        direction=UP,
     ),
-    "active_days_90d": Feature("usage", ("events",), "days with any activity in the last 90 days"),
-    "active_users_7d": Feature("usage", ("events",), "active users in the last 7 days"),
-    "active_users_30d": Feature(
-        "usage", ("events",), "active users in the last 30 days", _USERS_MOVED
-    ),
-    "active_users_90d": Feature("usage", ("events",), "active users in the last 90 days"),
-    "active_users_prev_30d": Feature(
-        "usage", ("events",), "active users 31-60 days ago", _USERS_MOVED
-    ),
-    "active_users_change_30d": Feature(
-        "usage", ("events",), "change in active users vs the 30 days before", _USERS_MOVED
+    "active_days_90d": Feature(
+        "usage", ("events",), "days with any activity in the last 90 days", direction=UP
     ),
     "events_per_seat_30d": Feature(
         "usage",
         ("events",),
         "events per licensed seat in the last 30 days",
         Plain("", ",.1f", " events per licensed seat in the last 30 days"),
+        direction=UP,
     ),
     "usage_slope_12w": Feature(
         "usage",
         ("events",),
         "weekly usage trend over 12 weeks (share of mean per week)",
         Worded("trend"),
+        direction=UP,
     ),
     "days_since_last_event": Feature(
-        "usage", ("events",), "days since the last product activity", DaysSince("product activity")
+        "usage",
+        ("events",),
+        "days since the last product activity",
+        DaysSince("product activity"),
+        direction=DOWN,
     ),
-    # adoption. Catalogue = every event type any account used before the as-of date; core = the
-    # quarter of the recently used types that the most accounts used (features.events.TypeCatalogue).
+    # adoption: who uses the product and how broadly. Catalogue = every event type any account used
+    # before the as-of date; core = the quarter of the recently used types that the most accounts
+    # used (features.events.TypeCatalogue).
+    "active_users_7d": Feature(
+        "adoption", ("events",), "active users in the last 7 days", direction=UP
+    ),
+    "active_users_30d": Feature(
+        "adoption",
+        ("events",),
+        "active users in the last 30 days",
+        _USERS_MOVED,
+        direction=UP,
+    ),
+    "active_users_90d": Feature(
+        "adoption", ("events",), "active users in the last 90 days", direction=UP
+    ),
+    "active_users_prev_30d": Feature(
+        "adoption",
+        ("events",),
+        "active users 31-60 days ago",
+        _USERS_MOVED,
+        direction=UNSETTLED,
+    ),
+    "active_users_change_30d": Feature(
+        "adoption",
+        ("events",),
+        "change in active users vs the 30 days before",
+        _USERS_MOVED,
+        direction=UP,
+    ),
     "features_used_30d": Feature(
         "adoption",
         ("events",),
         "distinct product features used in the last 30 days",
         Plain("Used ", ".0f", " product features in the last 30 days"),
+        direction=UP,
     ),
     "features_used_90d": Feature(
         "adoption",
         ("events",),
         "distinct product features used in the last 90 days",
         Plain("Used ", ".0f", " product features in the last 90 days"),
+        direction=UP,
     ),
     "catalogue_share_90d": Feature(
         "adoption",
         ("events",),
         "share of the feature catalogue used in 90 days",
         Plain("Uses ", ".0%", " of the product's features"),
+        direction=UP,
     ),
-    "features_new_30d": Feature("adoption", ("events",), "features first used in the last 30 days"),
+    "features_new_30d": Feature(
+        "adoption", ("events",), "features first used in the last 30 days", direction=UP
+    ),
     "features_dropped_30d": Feature(
         "adoption",
         ("events",),
         "features used 31-60 days ago but not since",
         Plain("Stopped using ", ".0f", " feature(s) in the last 30 days"),
+        direction=DOWN,
     ),
     "core_features_used_30d": Feature(
-        "adoption", ("events",), "core features used in the last 30 days"
+        "adoption",
+        ("events",),
+        "core features used in the last 30 days",
+        direction=UP,
     ),
     "core_depth_30d": Feature(
         "adoption",
         ("events",),
         "share of the last 30 days on which core features were used (average)",
+        direction=UP,
     ),
-    "core_adoption_share": Feature("adoption", ("events",), "share of the core features ever used"),
+    "core_adoption_share": Feature(
+        "adoption", ("events",), "share of the core features ever used", direction=UP
+    ),
     "days_since_core_adoption": Feature(
         "adoption",
         ("events",),
         "days since first use of the core features (average over those used)",
+        kind=PROFILE,
     ),
     "seat_utilisation_30d": Feature(
         "adoption",
         ("events",),
         "active users per licensed seat (30 days)",
         Plain("", ".0%", " of licensed seats were active in the last 30 days"),
+        direction=UP,
     ),
     "days_since_first_event": Feature(
         "adoption",
         ("events",),
         "days since the account first used the product",
         Plain("Using the product for ", ".0f", " months", scale=1 / 30.4),
+        kind=PROFILE,
     ),
     # sentiment: text of tickets (subject + text) and survey comments scored in [-1, 1]; NPS and
     # CSAT surveys; ticket CSAT
@@ -193,50 +272,61 @@ FEATURES: dict[str, Feature] = {
         ("tickets", "surveys"),
         "average sentiment of tickets and comments (90 days)",
         Worded("mood"),
+        direction=UP,
     ),
     "sentiment_min_90d": Feature(
         "sentiment",
         ("tickets", "surveys"),
         "most negative ticket or comment (90 days)",
         Plain("Most negative ticket or comment in 90 days scored ", "+.2f", ""),
+        direction=UP,
     ),
     "negative_texts_90d": Feature(
         "sentiment",
         ("tickets", "surveys"),
         "negative tickets and comments in 90 days",
         Plain("", ".0f", " negative tickets or comments in the last 90 days"),
+        direction=DOWN,
     ),
     "sentiment_change_90d": Feature(
         "sentiment",
         ("tickets", "surveys"),
         "change in average sentiment, last 90 days vs the 90 before",
+        direction=UP,
     ),
     "latest_nps": Feature(
         "sentiment",
         ("surveys",),
         "latest NPS score",
         Plain("Latest NPS score is ", ".0f", " out of 10"),
+        direction=UP,
     ),
     "nps_change": Feature(
         "sentiment",
         ("surveys",),
         "change between the last two NPS scores",
         Plain("NPS moved ", "+.0f", " points since the previous survey"),
+        direction=UP,
     ),
     "is_detractor": Feature(
         "sentiment",
         ("surveys",),
         "latest NPS is a detractor (0-6)",
         Plain("Latest NPS (", ".0f", ") is a detractor score", column="latest_nps"),
+        direction=DOWN,
     ),
     "is_promoter": Feature(
         "sentiment",
         ("surveys",),
         "latest NPS is a promoter (9-10)",
         Plain("Latest NPS (", ".0f", ") is a promoter score", column="latest_nps"),
+        direction=UP,
     ),
     "csat_mean_90d": Feature(
-        "sentiment", ("tickets", "surveys"), "average CSAT of tickets and surveys (90 days)"
+        "sentiment",
+        ("tickets", "surveys"),
+        "average CSAT of tickets and surveys (90 days)",
+        direction=UP,
     ),
     # support tickets (dated by creation; resolution and first response as known at the as-of)
     "tickets_30d": Feature(
@@ -244,46 +334,71 @@ FEATURES: dict[str, Feature] = {
         ("tickets",),
         "support tickets in the last 30 days",
         Plain("", ".0f", " support tickets in the last 30 days"),
+        direction=DOWN,
     ),
-    "tickets_prev_30d": Feature("support", ("tickets",), "support tickets 31-60 days ago"),
+    "tickets_prev_30d": Feature(
+        "support", ("tickets",), "support tickets 31-60 days ago", direction=UNSETTLED
+    ),
     "tickets_change_30d": Feature(
-        "support", ("tickets",), "change in tickets, last 30 days vs the 30 before"
+        "support",
+        ("tickets",),
+        "change in tickets, last 30 days vs the 30 before",
+        direction=DOWN,
     ),
     "tickets_90d": Feature(
-        "support", ("tickets",), "support tickets in the last 90 days", _TICKETS_MOVED
+        "support",
+        ("tickets",),
+        "support tickets in the last 90 days",
+        _TICKETS_MOVED,
+        direction=DOWN,
     ),
     "tickets_prev_90d": Feature(
-        "support", ("tickets",), "support tickets 91-180 days ago", _TICKETS_MOVED
+        "support",
+        ("tickets",),
+        "support tickets 91-180 days ago",
+        _TICKETS_MOVED,
+        direction=UNSETTLED,
     ),
     "open_tickets": Feature(
         "support",
         ("tickets",),
         "tickets still open",
         Plain("", ".0f", " support tickets still open"),
+        direction=DOWN,
     ),
     "high_priority_share_90d": Feature(
         "support",
         ("tickets",),
         "share of high or urgent tickets (90 days)",
         Plain("", ".0%", " of tickets in 90 days were high priority"),
+        direction=DOWN,
     ),
     "mean_resolution_days_90d": Feature(
         "support",
         ("tickets",),
         "mean days to resolve a ticket (90 days)",
         Plain("Tickets took ", ".1f", " days to resolve on average"),
+        direction=DOWN,
     ),
     "mean_first_response_hours_90d": Feature(
-        "support", ("tickets",), "mean hours to the first response to a ticket (90 days)"
+        "support",
+        ("tickets",),
+        "mean hours to the first response to a ticket (90 days)",
+        direction=DOWN,
     ),
     "escalations_90d": Feature(
         "support",
         ("tickets",),
         "escalated tickets in 90 days",
         Plain("", ".0f", " escalated tickets in 90 days"),
+        direction=DOWN,
     ),
     "days_since_last_ticket": Feature(
-        "support", ("tickets",), "days since the last support ticket", DaysSince("support ticket")
+        "support",
+        ("tickets",),
+        "days since the last support ticket",
+        DaysSince("support ticket"),
+        direction=UNSETTLED,
     ),
     # contract (plus the accounts table's own columns, see features.account.static_attributes)
     "tenure_days": Feature(
@@ -291,30 +406,41 @@ FEATURES: dict[str, Feature] = {
         ("subscriptions",),
         "days as a customer",
         Plain("Customer for ", ".0f", " months", scale=1 / 30.4),
+        kind=PROFILE,
     ),
     "mrr": Feature(
         "contract",
         ("subscriptions",),
         "monthly recurring revenue",
         Plain("Pays ", ",.0f", " a month"),
+        kind=PROFILE,
     ),
     "mrr_change_pct": Feature(
         "contract",
         ("subscriptions",),
         "price change of the current term vs the previous one",
         Worded("price", says_when_missing=True),
+        direction=DOWN,
     ),
     "days_to_term_end": Feature(
         "contract",
         ("subscriptions",),
         "days until the current term ends",
         Plain("Renewal is due in ", ".0f", " days"),
+        kind=PROFILE,
     ),
     "term_length_days": Feature(
-        "contract", ("subscriptions",), "length of the current term in days", Worded("term")
+        "contract",
+        ("subscriptions",),
+        "length of the current term in days",
+        Worded("term"),
+        kind=PROFILE,
     ),
     "current_plan": Feature(
-        "contract", ("subscriptions",), "plan of the main subscription (largest MRR)"
+        "contract",
+        ("subscriptions",),
+        "plan of the main subscription (largest MRR)",
+        kind=PROFILE,
     ),
 }
 
@@ -324,6 +450,32 @@ def feature_family(name: str) -> str:
     if name in FEATURES:
         return FEATURES[name].family
     return "usage" if type_label(name) is not None else "contract"
+
+
+def is_profile(name: str) -> bool:
+    """Whether a feature says who the account is (the accounts' own columns do) rather than what
+    it does."""
+    if name in FEATURES:
+        return FEATURES[name].kind == PROFILE
+    return type_label(name) is None
+
+
+def points_family(name: str) -> str:
+    """Where a feature's points add up in the score: ``profile``, or its behaviour family."""
+    return PROFILE if is_profile(name) else feature_family(name)
+
+
+def direction(name: str) -> int:
+    """``UP``, ``DOWN`` or ``UNSETTLED`` (profile features, per-type usage, unknown columns)."""
+    entry = FEATURES.get(name)
+    return entry.direction if entry is not None and entry.kind == BEHAVIOUR else UNSETTLED
+
+
+def monotone_directions(features: list[str], target_is_good: bool = True) -> list[int]:
+    """LightGBM ``monotone_constraints`` for a model of these features: each settled direction,
+    flipped for a model of leaving (``target_is_good`` False: churn)."""
+    sign = 1 if target_is_good else -1
+    return [sign * direction(name) for name in features]
 
 
 def feature_phrase(name: str) -> str | None:

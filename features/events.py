@@ -487,7 +487,10 @@ def event_features(
         rows = codes.reindex(accounts).to_numpy()
         raw = _filled(raw.reindex(rows).reset_index(drop=True))
         frame = pd.concat(
-            [usage_columns(raw, t, daily.has_users), adoption_columns(raw, t, catalogue, n_core)],
+            [
+                usage_columns(raw, t),
+                adoption_columns(raw, t, catalogue, n_core, daily.has_users),
+            ],
             axis=1,
         )
         if event_types:

@@ -1,4 +1,5 @@
-"""The usage family: events, active days and users in the last 7/30/90 days, their trend, recency.
+"""The usage family: how much the account uses the product: events and active days in the last
+7/30/90 days, their trend, recency (who uses it, active users, is adoption).
 
 ``usage_columns`` turns one as-of date's raw event aggregates (``features.events``) into the
 columns; the builders hand them on, with the per-seat rate, and the per-event-type columns
@@ -16,7 +17,7 @@ from features.per_account import ratio
 from features.usage_types import parse as parse_type
 
 
-def usage_columns(raw: pd.DataFrame, t: int, has_users: bool) -> pd.DataFrame:
+def usage_columns(raw: pd.DataFrame, t: int) -> pd.DataFrame:
     """Usage from raw aggregates at as-of day ``t`` (counts 0 where no events, days unknown)."""
     out = pd.DataFrame(index=raw.index)
     for c in ("events_7d", "events_30d", "events_90d", "events_prev_30d"):
@@ -26,17 +27,6 @@ def usage_columns(raw: pd.DataFrame, t: int, has_users: bool) -> pd.DataFrame:
     )
     for c in ("active_days_7d", "active_days_30d", "active_days_90d"):
         out[c] = raw[c]
-    if has_users:
-        for c in (
-            "active_users_7d",
-            "active_users_30d",
-            "active_users_90d",
-            "active_users_prev_30d",
-        ):
-            out[c] = raw[c]
-        out["active_users_change_30d"] = ratio(
-            raw["active_users_30d"] - raw["active_users_prev_30d"], raw["active_users_prev_30d"]
-        )
     # least-squares slope of 12 weekly totals over their mean: sum(v x) / 143 / (sum(v) / 12),
     # with x = week position - 5.5; the aggregates sum v * 2x to stay in integers.
     out["usage_slope_12w"] = ratio(raw["slope_numerator"] * 12 / (2 * 143), raw["slope_total"])

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from features.catalogue import FAMILIES, FEATURES
+from features.catalogue import FEATURES, POINTS_FAMILIES
 from serving.bands import BAND_COLOURS, BANDS
 from training.report import find_output
 
-FAMILY_COLOURS = dict(zip(FAMILIES, plt.get_cmap("tab10").colors, strict=False))
+FAMILY_COLOURS = dict(zip(POINTS_FAMILIES, plt.get_cmap("tab10").colors, strict=False))
 POINTS_AXIS = "health points (negative = lowers the health score)"
 
 
@@ -67,7 +67,7 @@ def healthiest_account(scores: pd.DataFrame) -> str:
 
 def family_columns(scores: pd.DataFrame) -> list[str]:
     """``points_<family>`` columns in the families' order."""
-    return [f"points_{f}" for f in FAMILIES if f"points_{f}" in scores]
+    return [f"points_{f}" for f in POINTS_FAMILIES if f"points_{f}" in scores]
 
 
 def feature_label(name: str) -> str:

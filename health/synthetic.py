@@ -94,6 +94,25 @@ _VALUE_LAMBDA = np.array(
 PRIORITIES = ("low", "normal", "high", "urgent")
 CAUSES = ("usage_decay", "support_pain", "champion_loss", "price")
 CAUSE_P = (0.30, 0.25, 0.20, 0.25)
+# The planted causes, the signals each changes in ``_activity_chunk`` and the family of the
+# feature catalogue (``features.catalogue``) they belong to. The first family is the cause's
+# ground truth (``ground_truth.family``, what the explanations are checked against); the others
+# move too, less, as they would in life.
+# - usage_decay -> usage: every user is active on fewer days (daily chance x up to 0.3) and does
+#   less each day (counts x up to 0.5): events, active days, events per seat and the weekly trend
+#   fall. Side effects: casual users drop out of the 30-day count (adoption: active users), a few
+#   more tickets (x1.3), NPS -2.5, CSAT -1.
+# - support_pain -> support: tickets 3-5x as often, more of them high or urgent, slower first
+#   responses (x2.5) and resolutions (x3.5), more escalations. Side effects: the tickets read
+#   negative (sentiment), NPS -5, CSAT -2.2, customer effort -3.2.
+# - champion_loss -> adoption: the power users (the champions) and half the others stop using the
+#   product, and the advanced features they used fade (x0.1): fewer active users, lower seat use,
+#   fewer distinct features. Who uses it is adoption, not usage: the catalogue counts active users
+#   and seat utilisation there, and usage is how much the remaining users do. Side effects: the
+#   events the champions made are gone (usage), NPS -2.
+# - price -> contract: a 20-40% price rise at a renewal one term (annual) or two to four terms
+#   (monthly) before the churn (``mrr_change_pct``, the contract's one behaviour feature). Side
+#   effects: NPS comments about price, NPS -4, CSAT -1.2, a few more tickets (x1.3).
 CAUSE_FAMILY = {
     "usage_decay": "usage",
     "support_pain": "support",

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 from mlflow.tracking import MlflowClient
 
-from features.catalogue import FAMILIES, TIMING_FEATURES, feature_family
+from features.catalogue import POINTS_FAMILIES, TIMING_FEATURES, points_family
 from features.contract import Tables
 from features.events import TypeCatalogue
 from features.labels import LabelConfig
@@ -31,7 +31,7 @@ from features.usage_types import chosen_types
 from serving.bands import BANDS, BandConfig, band, band_rules, health_score
 from serving.model import HealthModel, MissingFeaturesError, missing_features
 from serving.outputs import EXPLANATIONS, SCORES, OutputWriter
-from serving.sentences import sentences_for
+from serving.reasons import MIN_REASON_POINTS, choose_reasons, reason_points
 
 # When the term ends says when an account *can* leave, not why it would: the health model never
 # sees these features (``features.builders.TIMING_FEATURES``), and no model offers them as reasons.
@@ -48,9 +48,11 @@ HEALTH_TARGET = "stayed"  # the health model's label (``features.labels.stay_lab
 
 @dataclass(frozen=True)
 class ScoreConfig(BandConfig):
-    """The band thresholds (``serving.bands.BandConfig``), drivers to write, and the chunk size."""
+    """The band thresholds (``serving.bands.BandConfig``), the reasons to write and the points a
+    reason must move the score by (``serving.reasons``), and the chunk size."""
 
     top_drivers: int = 3
+    min_reason_points: float = MIN_REASON_POINTS
     chunk_rows: int = 50_000
     explain: bool = True
 
@@ -137,9 +139,10 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def family_points(points: np.ndarray, features: list[str]) -> dict[str, np.ndarray]:
-    """Health points per family (usage, adoption, ...): the per-feature points summed."""
-    families = np.array([feature_family(f) for f in features])
-    return {family: points[:, families == family].sum(axis=1) for family in FAMILIES}
+    """Health points per behaviour family (usage, adoption, ...) and the profile's one figure:
+    the per-feature points summed (``features.catalogue.points_family``)."""
+    families = np.array([points_family(f) for f in features])
+    return {family: points[:, families == family].sum(axis=1) for family in POINTS_FAMILIES}
 
 
 def score_features(
@@ -175,8 +178,12 @@ def score_features(
         scores["base_score"] = base_score
         for family, values in family_points(points, model.features).items():
             scores[f"points_{family}"] = values
-        for name, values in drivers(
-            frame, -contributions, model.features, config.top_drivers
+        margin = base + contributions.sum(axis=1)
+        effects = reason_points(
+            lambda m: _score_scale(model, model.calibrator(_sigmoid(m))), margin, contributions
+        )
+        for name, values in choose_reasons(
+            frame, effects, model.features, config.top_drivers, config.min_reason_points
         ).items():
             scores[name] = values
         explanations = long_explanations(
@@ -254,34 +261,6 @@ def renewal_probability(frame: pd.DataFrame, renewal: LoadedModel | None) -> np.
     return out
 
 
-def drivers(
-    frame: pd.DataFrame, contributions: np.ndarray, features: list[str], top: int
-) -> dict[str, np.ndarray]:
-    """Top risk drivers (push most toward leaving) and the top protective driver, in words.
-
-    ``contributions`` are oriented toward leaving (the health model's, negated).
-
-    Columns ``risk_driver_k`` / ``risk_feature_k`` (k = 1..top) and ``protective_driver`` /
-    ``protective_feature``; empty where no feature pushes that way.
-    """
-    names = np.array(features, dtype=object)
-    reasons = contributions.copy()
-    reasons[:, [j for j, name in enumerate(features) if name in TIMING_FEATURES]] = 0.0
-    order = np.argsort(-reasons, axis=1, kind="stable")
-    rows = np.arange(len(frame))
-    out: dict[str, np.ndarray] = {}
-    picks = [
-        (f"risk_driver_{k + 1}", f"risk_feature_{k + 1}", order[:, k], 1.0)
-        for k in range(min(top, len(features)))
-    ]
-    picks.append(("protective_driver", "protective_feature", order[:, -1], -1.0))
-    for driver, feature, column, sign in picks:
-        chosen = np.where(sign * reasons[rows, column] > 0, names[column], None)
-        out[driver] = sentences_for(chosen, frame)
-        out[feature] = chosen
-    return {name: pd.array(values, dtype="str") for name, values in out.items()}
-
-
 def long_explanations(
     frame: pd.DataFrame,
     contributions: np.ndarray,
@@ -309,14 +288,16 @@ def long_explanations(
         else:
             numeric[:, j] = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
     codes = np.tile(np.arange(f), n)
-    families = [feature_family(x) for x in features]
-    family_codes = np.array([FAMILIES.index(x) if x in FAMILIES else -1 for x in families])
+    families = [points_family(x) for x in features]
+    family_codes = np.array([POINTS_FAMILIES.index(x) for x in families])
     return pd.DataFrame(
         {
             "account_id": np.repeat(frame["account_id"].to_numpy(), f),
             "as_of": np.repeat(frame["as_of"].to_numpy(), f),
             "feature": pd.Categorical.from_codes(codes, categories=features),
-            "family": pd.Categorical.from_codes(family_codes[codes], categories=list(FAMILIES)),
+            "family": pd.Categorical.from_codes(
+                family_codes[codes], categories=list(POINTS_FAMILIES)
+            ),
             "value": numeric.reshape(-1),
             "category": long_texts(texts, n, f),
             "shap_value": contributions.reshape(-1),
@@ -339,7 +320,7 @@ def long_texts(texts: dict[int, pa.Array], n: int, f: int) -> pd.api.extensions.
 
 # ----- score changes ----------------------------------------------------------------------------
 
-CHANGE_PARTS = (*FAMILIES, "model")
+CHANGE_PARTS = (*POINTS_FAMILIES, "model")
 
 
 def load_previous(path: Path, as_of: pd.Timestamp) -> pd.DataFrame | None:
@@ -350,7 +331,7 @@ def load_previous(path: Path, as_of: pd.Timestamp) -> pd.DataFrame | None:
         return None
     available = set(ds.dataset(file, format="parquet").schema.names)  # a file or a Spark folder
     wanted = ["account_id", "as_of", "health_score", "base_score"]
-    wanted += [f"points_{family}" for family in FAMILIES]
+    wanted += [f"points_{family}" for family in POINTS_FAMILIES]
     previous = pd.read_parquet(file, columns=[c for c in wanted if c in available])
     if previous.empty or pd.Timestamp(previous["as_of"].max()) >= as_of:
         return None
@@ -374,7 +355,7 @@ def score_changes(
     out["health_change"] = scores["health_score"].to_numpy() - before["health_score"].to_numpy(
         dtype=float
     )
-    for family in FAMILIES:
+    for family in POINTS_FAMILIES:
         now = scores.get(f"points_{family}")
         then = before.get(f"points_{family}")
         change = np.nan if now is None or then is None else now.to_numpy() - then.to_numpy()
@@ -393,7 +374,7 @@ def change_sentences(changes: pd.DataFrame, since) -> np.ndarray:
     parts = changes[[f"change_{p}" for p in CHANGE_PARTS]].to_numpy(dtype=float)
     order = np.argsort(-np.nan_to_num(np.abs(parts)), axis=1, kind="stable")
     rows = np.arange(len(changes))
-    labels = np.array(["usage", "adoption", "sentiment", "support", "contract", "model update"])
+    labels = np.array([*POINTS_FAMILIES, "model update"])
     movers = pd.Series("", index=changes.index, dtype=object)
     for k in range(3):
         value = np.rint(parts[rows, order[:, k]])

@@ -152,7 +152,7 @@ def previous_scores(spark, path: str, as_of: pd.Timestamp):
     and their date, if they are from before ``as_of``; else (None, None)."""
     from pyspark.sql import functions as F
 
-    from features.catalogue import FAMILIES
+    from features.catalogue import POINTS_FAMILIES
     from features.spark import _exists
 
     path = path.rstrip("/")
@@ -163,7 +163,7 @@ def previous_scores(spark, path: str, as_of: pd.Timestamp):
         file = path
     frame = spark.read.parquet(file)
     wanted = ["account_id", "as_of", "health_score", "base_score"]
-    wanted += [f"points_{family}" for family in FAMILIES]
+    wanted += [f"points_{family}" for family in POINTS_FAMILIES]
     frame = frame.select(*[c for c in wanted if c in frame.columns])
     latest = frame.agg(F.max("as_of").alias("as_of")).first()["as_of"]
     if latest is None or pd.Timestamp(latest) >= as_of:

@@ -4,6 +4,7 @@ and a health score that moving only the renewal date cannot change."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import shutil
 
 import mlflow
@@ -15,7 +16,7 @@ import shap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from features.catalogue import FAMILIES
+from features.catalogue import POINTS_FAMILIES, is_profile
 from features.matrix import build_features
 from features.usage_types import chosen_types
 from health.cli import main
@@ -28,7 +29,6 @@ from serving.score import (
     ScoringModels,
     band,
     chunks,
-    drivers,
     load_previous,
     score_changes,
     score_features,
@@ -83,7 +83,7 @@ def test_shap_values_are_exact_treeshap_and_add_up_to_the_raw_margin(fitted, sco
 
 def test_health_points_sum_with_the_base_to_each_accounts_score(scored):
     scores, explanations = scored
-    families = scores[[f"points_{f}" for f in FAMILIES]].sum(axis=1)
+    families = scores[[f"points_{f}" for f in POINTS_FAMILIES]].sum(axis=1)
     assert np.allclose(scores["base_score"] + families, 100 * scores["stay_probability"])
     per_feature = explanations.groupby("account_id")["health_points"].sum()
     assert np.allclose(per_feature.loc[scores["account_id"]].to_numpy(), families.to_numpy())
@@ -98,36 +98,55 @@ def test_the_health_model_never_sees_when_the_term_ends(fitted):
     assert set(churn.model.features) >= TIMING_FEATURES  # the calendar's model does
 
 
-def test_vectorised_drivers_match_a_row_by_row_reference(fitted):
-    _, churn, _, frame = fitted
-    model = churn.model  # the churn model has timing features: they must never be reasons
-    sample = frame.iloc[:60]
-    raw = model.booster.predict(model.prepare(sample), pred_contrib=True)[:, :-1]
-    fast = drivers(sample, raw, model.features, 3)
+def test_reasons_match_a_row_by_row_reference(fitted, scored):
+    """Each account's reasons worked out one feature at a time with plain floats: behaviour only,
+    a known value, and at least a point of the account's own score."""
+    health, _, _, frame = fitted
+    model = health.model
+    scores, _ = scored
+    sample = frame.iloc[:80]
+    raw = model.booster.predict(model.prepare(sample), pred_contrib=True)
+
+    def health_of(margin: float) -> float:
+        return 100 * float(model.calibrator(np.array([1 / (1 + math.exp(-margin))]))[0])
+
     for i in range(len(sample)):
-        row = sample.iloc[i]
-        reasons = {
-            name: value
-            for name, value in zip(model.features, raw[i], strict=True)
-            if name not in TIMING_FEATURES
-        }
-        risky = sorted((n for n in reasons if reasons[n] > 0), key=lambda n: -reasons[n])[:3]
+        row, margin = sample.iloc[i], float(raw[i].sum())
+        worth = {}
+        for j, name in enumerate(model.features):
+            if is_profile(name) or name in TIMING_FEATURES or pd.isna(row[name]):
+                continue
+            worth[name] = health_of(margin) - health_of(margin - raw[i, j])
+        risks = sorted((n for n in worth if worth[n] <= -1.0), key=lambda n: worth[n])[:3]
         for k in range(3):
-            expected = risky[k] if k < len(risky) else None
-            got = fast[f"risk_feature_{k + 1}"][i]
-            assert (pd.isna(got) and expected is None) or got == expected
-            if expected is not None:
-                assert fast[f"risk_driver_{k + 1}"][i] == driver_sentence(expected, row)
-        protective = min(reasons, key=lambda n: reasons[n])
-        if reasons[protective] < 0:
-            assert fast["protective_feature"][i] == protective
+            got = scores[f"risk_feature_{k + 1}"][i]
+            if k < len(risks):
+                assert got == risks[k]
+                assert scores[f"risk_impact_{k + 1}"][i] == pytest.approx(worth[risks[k]])
+                assert scores[f"risk_driver_{k + 1}"][i] == driver_sentence(risks[k], row)
+            else:
+                assert pd.isna(got) and pd.isna(scores[f"risk_impact_{k + 1}"][i])
+        helps = [n for n in worth if worth[n] >= 1.0]
+        got = scores["protective_feature"][i]
+        if helps:
+            assert got == max(helps, key=lambda n: worth[n])
+        else:
+            assert pd.isna(got)
 
 
-def test_timing_features_are_never_offered_as_reasons(scored):
+def test_reasons_are_behaviour_with_a_known_value_and_none_near_100(fitted, scored):
+    _, _, _, frame = fitted
     scores, _ = scored
     named = scores.filter(regex=r"^(risk|protective)_feature").stack().dropna()
-    assert not set(named) & TIMING_FEATURES
-    assert scores["risk_driver_1"].notna().mean() > 0.9
+    assert not {n for n in named if is_profile(n)} | (set(named) & TIMING_FEATURES)
+    for column in scores.filter(regex=r"^(risk|protective)_feature"):
+        chosen = np.flatnonzero(scores[column].notna().to_numpy())
+        assert all(pd.notna(frame.iloc[i][scores[column][i]]) for i in chosen), column
+    points = scores.filter(regex=r"^risk_impact_").to_numpy(dtype=float)
+    assert np.all(np.isnan(points) | (points <= -1.0))
+    assert scores.loc[scores["health_score"] >= 99, "risk_feature_1"].isna().all()
+    least_healthy = scores.nsmallest(20, "stay_probability")["risk_feature_1"]
+    assert least_healthy.notna().mean() >= 0.9
 
 
 def test_renewal_probability_only_where_the_term_ends_in_the_window(scored):
