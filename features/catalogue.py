@@ -43,13 +43,15 @@ TIMING_FEATURES = frozenset({"days_to_term_end", "term_length_days"})
 
 @dataclass(frozen=True)
 class Plain:
-    """'<before><value><after>', the value (of ``column``, default the feature) times ``scale``."""
+    """'<before><value><after>', the value (of ``column``, default the feature) times ``scale``;
+    ``one`` replaces ``after`` when the value reads 1 ('1 open support ticket')."""
 
     before: str
     spec: str
     after: str
     scale: float = 1.0
     column: str | None = None
+    one: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class Feature:
 _EVENTS_MOVED = Change("events_30d", "events_prev_30d", "product usage (events)")
 _USERS_MOVED = Change("active_users_30d", "active_users_prev_30d", "active users")
 _TICKETS_MOVED = Change("tickets_90d", "tickets_prev_90d", "support tickets", "the last 90 days")
+_TICKETS_30_MOVED = Change("tickets_30d", "tickets_prev_30d", "support tickets")
 
 FEATURES: dict[str, Feature] = {
     # usage frequency. "Last N days" = the N days before the as-of date.
@@ -104,7 +107,12 @@ FEATURES: dict[str, Feature] = {
         "usage",
         ("events",),
         "product events in the last 7 days",
-        Plain("", ",.0f", " product events in the last 7 days"),
+        Plain(
+            "",
+            ",.0f",
+            " product events in the last 7 days",
+            one=" product event in the last 7 days",
+        ),
         direction=UP,
     ),
     "events_30d": Feature(
@@ -118,7 +126,12 @@ FEATURES: dict[str, Feature] = {
         "usage",
         ("events",),
         "product events in the last 90 days",
-        Plain("", ",.0f", " product events in the last 90 days"),
+        Plain(
+            "",
+            ",.0f",
+            " product events in the last 90 days",
+            one=" product event in the last 90 days",
+        ),
         direction=UP,
     ),
     "events_prev_30d": Feature(
@@ -136,7 +149,11 @@ FEATURES: dict[str, Feature] = {
         direction=UP,
     ),
     "active_days_7d": Feature(
-        "usage", ("events",), "days with any activity in the last 7 days", direction=UP
+        "usage",
+        ("events",),
+        "days with any activity in the last 7 days",
+        Plain("Active on ", ".0f", " of the last 7 days"),
+        direction=UP,
     ),
     "active_days_30d": Feature(
         "usage",
@@ -146,7 +163,11 @@ FEATURES: dict[str, Feature] = {
         direction=UP,
     ),
     "active_days_90d": Feature(
-        "usage", ("events",), "days with any activity in the last 90 days", direction=UP
+        "usage",
+        ("events",),
+        "days with any activity in the last 90 days",
+        Plain("Active on ", ".0f", " of the last 90 days"),
+        direction=UP,
     ),
     "events_per_seat_30d": Feature(
         "usage",
@@ -173,7 +194,11 @@ FEATURES: dict[str, Feature] = {
     # before the as-of date; core = the quarter of the recently used types that the most accounts
     # used (features.events.TypeCatalogue).
     "active_users_7d": Feature(
-        "adoption", ("events",), "active users in the last 7 days", direction=UP
+        "adoption",
+        ("events",),
+        "active users in the last 7 days",
+        Plain("", ".0f", " active users in the last 7 days", one=" active user in the last 7 days"),
+        direction=UP,
     ),
     "active_users_30d": Feature(
         "adoption",
@@ -183,7 +208,13 @@ FEATURES: dict[str, Feature] = {
         direction=UP,
     ),
     "active_users_90d": Feature(
-        "adoption", ("events",), "active users in the last 90 days", direction=UP
+        "adoption",
+        ("events",),
+        "active users in the last 90 days",
+        Plain(
+            "", ".0f", " active users in the last 90 days", one=" active user in the last 90 days"
+        ),
+        direction=UP,
     ),
     "active_users_prev_30d": Feature(
         "adoption",
@@ -203,14 +234,24 @@ FEATURES: dict[str, Feature] = {
         "adoption",
         ("events",),
         "distinct product features used in the last 30 days",
-        Plain("Used ", ".0f", " product features in the last 30 days"),
+        Plain(
+            "Used ",
+            ".0f",
+            " product features in the last 30 days",
+            one=" product feature in the last 30 days",
+        ),
         direction=UP,
     ),
     "features_used_90d": Feature(
         "adoption",
         ("events",),
         "distinct product features used in the last 90 days",
-        Plain("Used ", ".0f", " product features in the last 90 days"),
+        Plain(
+            "Used ",
+            ".0f",
+            " product features in the last 90 days",
+            one=" product feature in the last 90 days",
+        ),
         direction=UP,
     ),
     "catalogue_share_90d": Feature(
@@ -221,29 +262,49 @@ FEATURES: dict[str, Feature] = {
         direction=UP,
     ),
     "features_new_30d": Feature(
-        "adoption", ("events",), "features first used in the last 30 days", direction=UP
+        "adoption",
+        ("events",),
+        "features first used in the last 30 days",
+        Plain(
+            "Started using ",
+            ".0f",
+            " product features new to it in the last 30 days",
+            one=" product feature new to it in the last 30 days",
+        ),
+        direction=UP,
     ),
     "features_dropped_30d": Feature(
         "adoption",
         ("events",),
         "features used 31-60 days ago but not since",
-        Plain("Stopped using ", ".0f", " feature(s) in the last 30 days"),
+        Plain(
+            "Stopped using ",
+            ".0f",
+            " product features in the last 30 days",
+            one=" product feature in the last 30 days",
+        ),
         direction=DOWN,
     ),
     "core_features_used_30d": Feature(
         "adoption",
         ("events",),
         "core features used in the last 30 days",
+        Plain("Used ", ".0f", " of the core features in the last 30 days"),
         direction=UP,
     ),
     "core_depth_30d": Feature(
         "adoption",
         ("events",),
         "share of the last 30 days on which core features were used (average)",
+        Plain("Used its core features on ", ".0%", " of the last 30 days (average per feature)"),
         direction=UP,
     ),
     "core_adoption_share": Feature(
-        "adoption", ("events",), "share of the core features ever used", direction=UP
+        "adoption",
+        ("events",),
+        "share of the core features ever used",
+        Plain("Has used ", ".0%", " of the core features"),
+        direction=UP,
     ),
     "days_since_core_adoption": Feature(
         "adoption",
@@ -285,13 +346,19 @@ FEATURES: dict[str, Feature] = {
         "sentiment",
         ("tickets", "surveys"),
         "negative tickets and comments in 90 days",
-        Plain("", ".0f", " negative tickets or comments in the last 90 days"),
+        Plain(
+            "",
+            ".0f",
+            " negative tickets or comments in the last 90 days",
+            one=" negative ticket or comment in the last 90 days",
+        ),
         direction=DOWN,
     ),
     "sentiment_change_90d": Feature(
         "sentiment",
         ("tickets", "surveys"),
         "change in average sentiment, last 90 days vs the 90 before",
+        Plain("Average sentiment moved ", "+.2f", " against the 90 days before"),
         direction=UP,
     ),
     "latest_nps": Feature(
@@ -312,20 +379,21 @@ FEATURES: dict[str, Feature] = {
         "sentiment",
         ("surveys",),
         "latest NPS is a detractor (0-6)",
-        Plain("Latest NPS (", ".0f", ") is a detractor score", column="latest_nps"),
+        Plain("Latest NPS score is ", ".0f", " out of 10", column="latest_nps"),
         direction=DOWN,
     ),
     "is_promoter": Feature(
         "sentiment",
         ("surveys",),
         "latest NPS is a promoter (9-10)",
-        Plain("Latest NPS (", ".0f", ") is a promoter score", column="latest_nps"),
+        Plain("Latest NPS score is ", ".0f", " out of 10", column="latest_nps"),
         direction=UP,
     ),
     "csat_mean_90d": Feature(
         "sentiment",
         ("tickets", "surveys"),
         "average CSAT of tickets and surveys (90 days)",
+        Plain("Average CSAT in the last 90 days: ", ".1f", ""),
         direction=UP,
     ),
     # support tickets (dated by creation; resolution and first response as known at the as-of)
@@ -333,16 +401,21 @@ FEATURES: dict[str, Feature] = {
         "support",
         ("tickets",),
         "support tickets in the last 30 days",
-        Plain("", ".0f", " support tickets in the last 30 days"),
+        _TICKETS_30_MOVED,
         direction=DOWN,
     ),
     "tickets_prev_30d": Feature(
-        "support", ("tickets",), "support tickets 31-60 days ago", direction=UNSETTLED
+        "support",
+        ("tickets",),
+        "support tickets 31-60 days ago",
+        _TICKETS_30_MOVED,
+        direction=UNSETTLED,
     ),
     "tickets_change_30d": Feature(
         "support",
         ("tickets",),
         "change in tickets, last 30 days vs the 30 before",
+        _TICKETS_30_MOVED,
         direction=DOWN,
     ),
     "tickets_90d": Feature(
@@ -363,7 +436,7 @@ FEATURES: dict[str, Feature] = {
         "support",
         ("tickets",),
         "tickets still open",
-        Plain("", ".0f", " support tickets still open"),
+        Plain("", ".0f", " open support tickets", one=" open support ticket"),
         direction=DOWN,
     ),
     "high_priority_share_90d": Feature(
@@ -384,13 +457,14 @@ FEATURES: dict[str, Feature] = {
         "support",
         ("tickets",),
         "mean hours to the first response to a ticket (90 days)",
+        Plain("First responses to tickets took ", ".1f", " hours on average"),
         direction=DOWN,
     ),
     "escalations_90d": Feature(
         "support",
         ("tickets",),
         "escalated tickets in 90 days",
-        Plain("", ".0f", " escalated tickets in 90 days"),
+        Plain("", ".0f", " escalated tickets in 90 days", one=" escalated ticket in 90 days"),
         direction=DOWN,
     ),
     "days_since_last_ticket": Feature(
@@ -434,6 +508,12 @@ FEATURES: dict[str, Feature] = {
         ("subscriptions",),
         "length of the current term in days",
         Worded("term"),
+        kind=PROFILE,
+    ),
+    "previous_term_days": Feature(
+        "contract",
+        ("subscriptions",),
+        "length of the term before the current one in days",
         kind=PROFILE,
     ),
     "current_plan": Feature(

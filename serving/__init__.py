@@ -4,9 +4,11 @@ Imports ``features``, never ``training`` or ``health``. In pipeline order:
 
 - ``calibration``: turn a raw model output into a probability (Platt or isotonic), fit and apply.
 - ``model``: the packaged MLflow pyfunc: features, category levels, booster, calibrator.
-- ``reference``: binned reference distributions a model stores for monitoring.
+- ``reference``: what a model stores to be judged against: binned distributions for monitoring,
+  and the medians of accounts that stayed that reasons are weighed against.
 - ``bands``: the 0-100 health score, its thresholds, the band order and colours.
-- ``sentences``: a driver's value and reference in a plain-word sentence.
+- ``sentences``: a reason's value and reference in a plain-word sentence.
+- ``reasons``: which behaviours are offered as reasons (profile never; a point at least).
 - ``outputs``: output sets written all or nothing.
 - ``score``: the scoring job: features, probabilities, SHAP drivers, files.
 - ``spark``: the same scoring job on Apache Spark, by account.

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from serving.model import model_input
+from serving.model import category_text, model_input
 
 BINS = 10
 
@@ -81,3 +81,60 @@ def shares_like(reference: dict[str, Any], values: pd.Series) -> dict[str, Any]:
         }
     shares, missing = numeric_shares(values.to_numpy(dtype=float), reference)
     return {"shares": shares, "missing": missing, "unseen": 0.0}
+
+
+# ----- reason references ------------------------------------------------------------------------
+
+# "Accounts like it": the same plan, where the model knows plans and the plan has enough rows;
+# else every account.
+REASON_GROUP = "current_plan"
+MIN_GROUP_ROWS = 50
+
+
+def reason_reference(
+    frame: pd.DataFrame, healthy: np.ndarray, features: list[str]
+) -> dict[str, Any]:
+    """What a reason's value is set against: per feature, the median over the training rows of
+    accounts that stayed (``healthy``), overall and per plan (``REASON_GROUP``) where a plan has
+    at least ``MIN_GROUP_ROWS`` such rows with a value. Stored in the packaged model, so scoring
+    needs nothing else."""
+    healthy = np.asarray(healthy, dtype=bool)
+    rows = frame[healthy]
+    group = None
+    if REASON_GROUP in frame:
+        group = category_text(rows[REASON_GROUP])
+    out: dict[str, Any] = {}
+    for name in features:
+        values = pd.to_numeric(rows[name], errors="coerce").astype(float)
+        entry: dict[str, Any] = {"all": _median(values), "groups": {}}
+        if group is not None:
+            for level, part in values.groupby(group.to_numpy(), dropna=True):
+                if part.notna().sum() >= MIN_GROUP_ROWS:
+                    entry["groups"][str(level)] = _median(part)
+        out[name] = entry
+    return {
+        "by": REASON_GROUP if group is not None else None,
+        "rows": int(len(rows)),
+        "features": out,
+    }
+
+
+def _median(values: pd.Series) -> float | None:
+    present = values.dropna()
+    return float(present.median()) if len(present) else None
+
+
+def reference_values(reference: dict[str, Any], frame: pd.DataFrame, name: str) -> np.ndarray:
+    """Each row's reference for feature ``name``: its plan's median, else the overall one; NaN
+    where the reference has none."""
+    entry = reference["features"].get(name)
+    if entry is None:
+        return np.full(len(frame), np.nan)
+    overall = np.nan if entry["all"] is None else entry["all"]
+    out = np.full(len(frame), overall, dtype=float)
+    by = reference.get("by")
+    if by and by in frame and entry["groups"]:
+        levels = category_text(frame[by]).to_numpy()
+        for level, value in entry["groups"].items():
+            out[levels == level] = value
+    return out

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 from mlflow.tracking import MlflowClient
 
-from features.catalogue import POINTS_FAMILIES, TIMING_FEATURES, points_family
+from features.catalogue import POINTS_FAMILIES, PROFILE, TIMING_FEATURES, points_family
 from features.contract import Tables
 from features.events import TypeCatalogue
 from features.labels import LabelConfig
@@ -138,11 +138,23 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def family_points(points: np.ndarray, features: list[str]) -> dict[str, np.ndarray]:
+def family_codes(frame: pd.DataFrame, features: list[str]) -> np.ndarray:
+    """Per account and feature, the position in ``POINTS_FAMILIES`` its points add up in: the
+    feature's family (``features.catalogue.points_family``), but the profile where its value is
+    missing. A missing value says what history the account has (a first term has no earlier
+    price, an account that never answered a survey has no NPS): who it is, not what it does."""
+    codes = np.array([POINTS_FAMILIES.index(points_family(f)) for f in features])
+    missing = frame[features].isna().to_numpy()
+    return np.where(missing, POINTS_FAMILIES.index(PROFILE), codes[None, :])
+
+
+def family_points(points: np.ndarray, codes: np.ndarray) -> dict[str, np.ndarray]:
     """Health points per behaviour family (usage, adoption, ...) and the profile's one figure:
-    the per-feature points summed (``features.catalogue.points_family``)."""
-    families = np.array([points_family(f) for f in features])
-    return {family: points[:, families == family].sum(axis=1) for family in POINTS_FAMILIES}
+    the per-feature points summed by ``family_codes``."""
+    return {
+        family: np.where(codes == k, points, 0.0).sum(axis=1)
+        for k, family in enumerate(POINTS_FAMILIES)
+    }
 
 
 def score_features(
@@ -176,18 +188,24 @@ def score_features(
         contributions, base = raw[:, :-1], raw[:, -1]
         points, base_score = health_points(contributions, base, model)
         scores["base_score"] = base_score
-        for family, values in family_points(points, model.features).items():
+        codes = family_codes(frame, model.features)
+        for family, values in family_points(points, codes).items():
             scores[f"points_{family}"] = values
         margin = base + contributions.sum(axis=1)
         effects = reason_points(
             lambda m: _score_scale(model, model.calibrator(_sigmoid(m))), margin, contributions
         )
         for name, values in choose_reasons(
-            frame, effects, model.features, config.top_drivers, config.min_reason_points
+            frame,
+            effects,
+            model.features,
+            config.top_drivers,
+            config.min_reason_points,
+            model.meta.get("reason_reference"),
         ).items():
             scores[name] = values
         explanations = long_explanations(
-            frame, contributions, points, model.features, model.categories
+            frame, contributions, points, model.features, model.categories, codes
         )
     scores["health_model_version"] = model_versions(health, len(scores))
     scores["churn_model_version"] = model_versions(churn, len(scores))
@@ -267,9 +285,10 @@ def long_explanations(
     points: np.ndarray,
     features: list[str],
     categories: dict[str, list[str]] | None = None,
+    codes: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per account and feature: value, SHAP value (log-odds of the model's target:
-    staying, for the health model), points, family.
+    staying, for the health model), points, family (``family_codes``; computed when not given).
 
     ``value`` is the number the model saw (NaN for a categorical); ``category`` is a categorical
     feature's level. Feature and family are dictionary-encoded, so a million accounts stay small.
@@ -287,17 +306,16 @@ def long_explanations(
             texts[j] = pa.array(pd.array(values, dtype="str"))
         else:
             numeric[:, j] = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    if codes is None:
+        codes = family_codes(frame, features)
+    family = codes.reshape(-1)
     codes = np.tile(np.arange(f), n)
-    families = [points_family(x) for x in features]
-    family_codes = np.array([POINTS_FAMILIES.index(x) for x in families])
     return pd.DataFrame(
         {
             "account_id": np.repeat(frame["account_id"].to_numpy(), f),
             "as_of": np.repeat(frame["as_of"].to_numpy(), f),
             "feature": pd.Categorical.from_codes(codes, categories=features),
-            "family": pd.Categorical.from_codes(
-                family_codes[codes], categories=list(POINTS_FAMILIES)
-            ),
+            "family": pd.Categorical.from_codes(family, categories=list(POINTS_FAMILIES)),
             "value": numeric.reshape(-1),
             "category": long_texts(texts, n, f),
             "shap_value": contributions.reshape(-1),

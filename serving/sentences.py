@@ -79,16 +79,26 @@ def _days_since_sentence(frame: pd.DataFrame, name: str, what: str) -> pd.Series
 
 
 def _plain(  # pragma: no mutate block
-    name: str, before: str, spec: str, after: str, scale: float = 1.0
+    name: str, before: str, spec: str, after: str, scale: float = 1.0, one: str | None = None
 ) -> Template:
     """'<before><value><after>' with the feature's value formatted by ``spec``."""
-    return partial(_plain_sentence, name=name, before=before, spec=spec, after=after, scale=scale)
+    return partial(
+        _plain_sentence, name=name, before=before, spec=spec, after=after, scale=scale, one=one
+    )
 
 
 def _plain_sentence(
-    frame: pd.DataFrame, name: str, before: str, spec: str, after: str, scale: float
+    frame: pd.DataFrame,
+    name: str,
+    before: str,
+    spec: str,
+    after: str,
+    scale: float,
+    one: str | None = None,
 ) -> pd.Series:
-    return before + _fmt(_num(frame, name) * scale, spec) + after
+    shown = _fmt(_num(frame, name) * scale, spec)
+    tail = after if one is None else _choose(shown == "1", one, after, frame.index)
+    return before + shown + tail
 
 
 def _sentiment(frame: pd.DataFrame) -> pd.Series:
@@ -141,7 +151,9 @@ def _template(name: str, sentence: Sentence) -> Template:
     """The sentence function of one catalogue entry's template."""
     if isinstance(sentence, Plain):
         column = sentence.column or name
-        return _plain(column, sentence.before, sentence.spec, sentence.after, sentence.scale)
+        return _plain(
+            column, sentence.before, sentence.spec, sentence.after, sentence.scale, sentence.one
+        )
     if isinstance(sentence, Change):
         return _change(sentence.now, sentence.before, sentence.noun, sentence.window)
     if isinstance(sentence, DaysSince):
@@ -233,3 +245,105 @@ def sentences_for(features: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
 def driver_sentence(feature: str, row: pd.Series) -> str:
     """One account's sentence for one driver (a row of the feature frame)."""
     return str(driver_sentences(feature, row.to_frame().T.infer_objects()).iloc[0])
+
+
+# ----- reasons against a reference --------------------------------------------------------------
+
+
+def stated_column(feature: str) -> str:
+    """The column a feature's sentence states (``is_detractor`` states the latest NPS)."""
+    entry = FEATURES.get(feature)
+    if entry is not None and isinstance(entry.sentence, Plain) and entry.sentence.column:
+        return entry.sentence.column
+    return feature
+
+
+def sentence_key(feature: str) -> str:
+    """Features whose sentences tell the same fact share a key (the pair and change of a window,
+    a flag and the score it is read from), so an account is told a fact once."""
+    entry = FEATURES.get(feature)
+    if entry is not None and isinstance(entry.sentence, Change):
+        return entry.sentence.now
+    return stated_column(feature)
+
+
+def shown(feature: str, values: np.ndarray) -> np.ndarray:
+    """Values as the feature's sentence and its reference write them (rounded to the digits shown),
+    so 'worse than the reference' holds for the numbers a reader sees."""
+    spec, scale, _ = _reference_spec(feature)
+    digits = int(spec.rsplit(".", 1)[1][0]) if "." in spec else 0
+    percent = 100 if spec.endswith("%") else 1
+    return np.round(np.asarray(values, dtype=float) * scale * percent, digits)
+
+
+def _sign(values: pd.Series) -> np.ndarray:
+    return np.sign(values.to_numpy(dtype=float))
+
+
+def movement(feature: str, frame: pd.DataFrame) -> np.ndarray:
+    """Which way the sentence says a thing moved, in health terms: +1 better, -1 worse, 0 no move
+    (or a sentence that states a level only). 'Active users rose from 3 to 5' is +1; 'Price rose
+    10%' is -1."""
+    entry = FEATURES.get(feature)
+    none = np.zeros(len(frame))
+    if entry is None or entry.sentence is None:
+        return none
+    sentence, up = entry.sentence, entry.direction
+    if isinstance(sentence, Change):
+        moved = _num(frame, sentence.now) - _num(frame, sentence.before)
+        return np.nan_to_num(_sign(moved) * FEATURES[sentence.now].direction)
+    if isinstance(sentence, Worded) and sentence.key in ("trend", "price"):
+        return np.nan_to_num(_sign(_num(frame, feature)) * up)
+    if isinstance(sentence, Plain) and "change" in feature:
+        return np.nan_to_num(_sign(_num(frame, feature)) * up)
+    return none
+
+
+def _reference_spec(feature: str) -> tuple[str, float, str]:
+    """How a reference is written: the format, the scale and the unit of the value it sits by."""
+    entry = FEATURES.get(stated_column(feature))
+    sentence = entry.sentence if entry is not None else None
+    if isinstance(sentence, Plain):
+        return sentence.spec, sentence.scale, ""
+    if isinstance(sentence, Change):
+        return ("+.0%" if "change" in feature else ",.0f"), 1.0, ""
+    if isinstance(sentence, DaysSince):
+        return ",.0f", 1.0, " days ago"
+    if isinstance(sentence, Worded) and sentence.key == "mood":
+        return "+.2f", 1.0, ""
+    if isinstance(sentence, Worded):
+        return "+.0%", 1.0, ""
+    return ",.2f", 1.0, ""
+
+
+def reason_sentences(
+    feature: str, frame: pd.DataFrame, reference: np.ndarray, risk: bool
+) -> pd.Series:
+    """The reason in words with the reference it is weighed against: 'Active on 7 of the last
+    30 days; accounts like it that stayed: 21'. Where the sentence says a thing moved the good
+    way for a risk (or the bad way for a protective reason), it says the account is still on the
+    other side: 'Active users rose from 3 to 5 over the last 30 days (+67%); still below
+    accounts like it that stayed: 12'. No reference (NaN): the sentence alone."""
+    fact = driver_sentences(feature, frame)
+    spec, scale, unit = _reference_spec(feature)
+    ref = pd.Series(np.asarray(reference, dtype=float), index=frame.index)
+    value = _num(frame, stated_column(feature))
+    side = _choose(value < ref, "below", "above", frame.index)
+    against = movement(feature, frame) * (1 if risk else -1) > 0
+    lead = ("; still " + side + " accounts").where(against, "; accounts")
+    number = _fmt(ref * scale, spec)
+    if unit:
+        unit = _choose(number == "1", unit.replace("days", "day"), unit, frame.index)
+    clause = lead + " like it that stayed: " + number + unit
+    return (fact + clause).where(ref.notna(), fact)
+
+
+def reason_sentences_for(
+    features: np.ndarray, frame: pd.DataFrame, reference: np.ndarray, risk: bool
+) -> np.ndarray:
+    """Row i's reason for ``features[i]`` against ``reference[i]`` (None where it is None)."""
+    out = np.full(len(frame), None, dtype=object)
+    for name in pd.unique(features[pd.notna(features)]):
+        rows = np.flatnonzero(features == name)
+        out[rows] = reason_sentences(name, frame.iloc[rows], reference[rows], risk).to_numpy()
+    return out

@@ -18,7 +18,7 @@ from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 from sklearn.pipeline import Pipeline
 
-from features.catalogue import TIMING_FEATURES
+from features.catalogue import TIMING_FEATURES, UNSETTLED, direction
 from features.contract import Tables
 from features.labels import LabelConfig, label_known_from
 from features.matrix import KEYS, LABELS, build_feature_matrix, feature_columns
@@ -26,7 +26,7 @@ from features.timeline import as_of_grid, observation_end, observation_start, ob
 from features.usage_types import DEFAULT_TYPES
 from serving.calibration import Calibrator, cross_fitted_calibration
 from serving.model import HealthModel, model_input
-from serving.reference import feature_references, numeric_reference
+from serving.reference import feature_references, numeric_reference, reason_reference
 from training.fit import BoosterParams, category_levels, fit_baseline, fit_booster
 from training.guard import GateConfig, feature_aucs, verdict
 from training.label_rates import positive_rates, rate_jump
@@ -317,6 +317,9 @@ def fit_target(matrix: pd.DataFrame, label: str, config: TrainConfig) -> FittedT
             "validation_dates": [str(d.date()) for d in split.validation_dates],
             "grace_days": config.labels.grace_days,
             "reference": training_reference(train, features, categories, calibrated_val),
+            "reason_reference": reason_reference(
+                train, _healthy(train, label), [f for f in features if direction(f) != UNSETTLED]
+            ),
         },
     )
     metrics = {
@@ -348,6 +351,12 @@ def fit_target(matrix: pd.DataFrame, label: str, config: TrainConfig) -> FittedT
         trials=final.trials,
         feature_aucs=feature_aucs(train, val, label, features, categories),
     )
+
+
+def _healthy(rows: pd.DataFrame, label: str) -> np.ndarray:
+    """The rows whose outcome was the good one: stayed or renewed, or did not churn."""
+    good = 0 if label == "churned" else 1
+    return (rows[label] == good).to_numpy()
 
 
 def training_reference(

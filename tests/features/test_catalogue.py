@@ -58,3 +58,30 @@ def _columns_by_builder(tables) -> dict[str, list[str]]:
         name: list(builder(visible, T, accounts, *([events] if "events" in needs else [])))
         for name, builder, needs in BUILDERS
     }
+
+
+def test_every_entry_is_behaviour_or_profile_with_the_issues_directions():
+    from features.catalogue import DOWN, PROFILE, UNSETTLED, UP, direction, is_profile
+
+    for name, entry in FEATURES.items():
+        assert entry.kind in ("behaviour", PROFILE), name
+        assert entry.direction in (UP, DOWN, UNSETTLED), name
+        assert entry.kind == "behaviour" or entry.direction == UNSETTLED, name
+    # who the account is: never a reason, never constrained
+    for name in (
+        "tenure_days",
+        "mrr",
+        "term_length_days",
+        "current_plan",
+        "days_since_first_event",
+    ):
+        assert is_profile(name) and direction(name) == UNSETTLED, name
+    assert is_profile("industry") and is_profile("country") and is_profile("seats")
+    assert not is_profile("type_report_build_30d") and direction("type_report_build_30d") == 0
+    # more active users, better sentiment, a higher NPS never raise risk; a price rise never helps
+    for name in ("active_users_30d", "sentiment_mean_90d", "latest_nps", "seat_utilisation_30d"):
+        assert direction(name) == UP, name
+    for name in ("open_tickets", "is_detractor", "mrr_change_pct", "days_since_last_event"):
+        assert direction(name) == DOWN, name
+    # a previous window alone has no settled direction
+    assert direction("events_prev_30d") == direction("active_users_prev_30d") == UNSETTLED

@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from serving.sentences import driver_sentence, driver_sentences, feature_label, sentences_for
+from serving.sentences import (
+    driver_sentence,
+    driver_sentences,
+    feature_label,
+    reason_sentences,
+    sentences_for,
+)
 
 NAN = float("nan")
 
@@ -72,8 +78,17 @@ def test_plain_templates_with_their_formats():
     assert words("events_per_seat_30d", events_per_seat_30d=[3.25]) == [
         "3.2 events per licensed seat in the last 30 days"
     ]
+    # a flag is worded by the score it is read from, so it is true whichever way it is offered
     assert words("is_detractor", is_detractor=[1.0], latest_nps=[3.0]) == [
-        "Latest NPS (3) is a detractor score"
+        "Latest NPS score is 3 out of 10"
+    ]
+    assert words("is_promoter", is_promoter=[0.0], latest_nps=[7.0]) == [
+        "Latest NPS score is 7 out of 10"
+    ]
+    assert words("open_tickets", open_tickets=[3.0, 1.0, 0.0]) == [
+        "3 open support tickets",
+        "1 open support ticket",
+        "0 open support tickets",
     ]
     assert words("nps_change", nps_change=[-4.0]) == [
         "NPS moved -4 points since the previous survey"
@@ -126,8 +141,7 @@ def test_missing_values_and_missing_columns_are_said_plainly():
     ]
     frame = pd.DataFrame({"mrr": [10.0, 20.0]})
     assert (
-        list(driver_sentences("tickets_30d", frame))
-        == ["Support tickets in the last 30 days: not in the data"] * 2
+        list(driver_sentences("open_tickets", frame)) == ["Tickets still open: not in the data"] * 2
     )
     assert feature_label("tickets_30d") == "Support tickets in the last 30 days"
     assert feature_label("contract_owner") == "Contract owner"
@@ -148,12 +162,12 @@ def test_sentences_for_picks_each_rows_feature_and_leaves_none_empty():
 @pytest.mark.parametrize(
     ("feature", "value", "expected"),
     [
-        ("open_tickets", 4.0, "4 support tickets still open"),
+        ("open_tickets", 4.0, "4 open support tickets"),
         ("escalations_90d", 2.0, "2 escalated tickets in 90 days"),
         ("mean_resolution_days_90d", 2.25, "Tickets took 2.2 days to resolve on average"),
         ("high_priority_share_90d", 0.5, "50% of tickets in 90 days were high priority"),
         ("seat_utilisation_30d", 0.4, "40% of licensed seats were active in the last 30 days"),
-        ("features_dropped_30d", 2.0, "Stopped using 2 feature(s) in the last 30 days"),
+        ("features_dropped_30d", 2.0, "Stopped using 2 product features in the last 30 days"),
         ("days_to_term_end", 30.0, "Renewal is due in 30 days"),
     ],
 )
@@ -190,7 +204,7 @@ def test_sentences_keep_the_frames_own_row_labels():
 
 def test_a_missing_companion_value_reads_as_a_dash_and_text_numbers_are_read():
     # is_detractor's sentence shows latest_nps; without that column the number is a dash.
-    assert words("is_detractor", is_detractor=[1.0]) == ["Latest NPS (-) is a detractor score"]
+    assert words("is_detractor", is_detractor=[1.0]) == ["Latest NPS score is - out of 10"]
     assert words("active_days_30d", active_days_30d=["7", "n/a"]) == [
         "Active on 7 of the last 30 days",
         "Active on - of the last 30 days",
@@ -225,4 +239,82 @@ def test_per_type_usage_sentences_word_for_word():
     shares += [" (0% of its events)", " (100% of its events)", " (33% of its events)"]
     assert driver_sentences("type_report_build_share_30d", frame).tolist() == [
         c + s for c, s in zip(counts, shares, strict=True)
+    ]
+
+
+def reasons(feature: str, reference: list[float], risk: bool = True, **columns) -> list[str]:
+    frame = pd.DataFrame(columns)
+    return list(reason_sentences(feature, frame, np.array(reference), risk))
+
+
+def test_a_reason_names_the_reference_it_is_weighed_against():
+    assert reasons("active_days_30d", [21.0], active_days_30d=[7.0]) == [
+        "Active on 7 of the last 30 days; accounts like it that stayed: 21"
+    ]
+    assert reasons("seat_utilisation_30d", [0.8], seat_utilisation_30d=[0.45]) == [
+        "45% of licensed seats were active in the last 30 days; accounts like it that stayed: 80%"
+    ]
+    assert reasons("open_tickets", [0.0], open_tickets=[3.0]) == [
+        "3 open support tickets; accounts like it that stayed: 0"
+    ]
+    assert reasons("days_since_last_event", [1.0, 3.0], days_since_last_event=[12.0, 9.0]) == [
+        "Last product activity 12 days ago; accounts like it that stayed: 1 day ago",
+        "Last product activity 9 days ago; accounts like it that stayed: 3 days ago",
+    ]
+    assert reasons("is_detractor", [8.0], is_detractor=[1.0], latest_nps=[5.0]) == [
+        "Latest NPS score is 5 out of 10; accounts like it that stayed: 8"
+    ]
+    assert reasons("mrr_change_pct", [0.0], mrr_change_pct=[0.25]) == [
+        "Price rose 25% at the last renewal; accounts like it that stayed: +0%"
+    ]
+    # no reference (a model packaged without one): the sentence alone
+    assert reasons("active_days_30d", [NAN], active_days_30d=[7.0]) == [
+        "Active on 7 of the last 30 days"
+    ]
+
+
+def test_a_risk_that_improved_says_it_is_still_on_the_worse_side():
+    # the level and the change of a window are weighed against their own references
+    assert reasons(
+        "events_30d", [480.0, 480.0], events_30d=[55.0, 19.0], events_prev_30d=[45.0, 42.0]
+    ) == [
+        "Product usage (events) rose from 45 to 55 over the last 30 days (+22%); "
+        "still below accounts like it that stayed: 480",
+        "Product usage (events) fell from 42 to 19 over the last 30 days (-55%); "
+        "accounts like it that stayed: 480",
+    ]
+    assert reasons(
+        "active_users_change_30d",
+        [0.3],
+        active_users_change_30d=[0.1],
+        active_users_30d=[11.0],
+        active_users_prev_30d=[10.0],
+    ) == [
+        "Active users rose from 10 to 11 over the last 30 days (+10%); "
+        "still below accounts like it that stayed: +30%"
+    ]
+    # more tickets is worse: a fall is the improvement
+    assert reasons("tickets_90d", [2.0], tickets_90d=[8.0], tickets_prev_90d=[10.0]) == [
+        "Support tickets fell from 10 to 8 over the last 90 days (-20%); "
+        "still above accounts like it that stayed: 2"
+    ]
+    assert reasons("usage_slope_12w", [0.05], usage_slope_12w=[0.01]) == [
+        "Weekly usage is rising over the last 12 weeks (+1% of the average per week); "
+        "still below accounts like it that stayed: +5%"
+    ]
+
+
+def test_a_protective_reason_that_worsened_says_it_is_still_on_the_better_side():
+    assert reasons(
+        "active_users_30d",
+        [12.0],
+        risk=False,
+        active_users_30d=[30.0],
+        active_users_prev_30d=[40.0],
+    ) == [
+        "Active users fell from 40 to 30 over the last 30 days (-25%); "
+        "still above accounts like it that stayed: 12"
+    ]
+    assert reasons("latest_nps", [8.0], risk=False, latest_nps=[10.0]) == [
+        "Latest NPS score is 10 out of 10; accounts like it that stayed: 8"
     ]
