@@ -11,6 +11,7 @@ for every such churner and for the ones the score put at risk (red or yellow the
 of issue 12: at least 70% of the at-risk ones, and at least 50% for each cause.
 
     python benchmarks/explanation_accuracy.py [--accounts 2000] [--seed 7]
+        [--monotone on|off] [--within-family on|off]   (default: the training defaults)
 """
 
 from __future__ import annotations
@@ -36,7 +37,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--monotone", choices=["on", "off"], help="monotone directions")
+    parser.add_argument("--within-family", choices=["on", "off"], help="trees within a family")
     args = parser.parse_args()
+
+    import dataclasses
 
     from features.catalogue import FAMILIES, PROFILE
     from features.loading import load_tables
@@ -44,16 +49,24 @@ def main() -> None:
     from features.usage_types import chosen_types
     from health.synthetic import generate_demo_data, write_demo_data
     from serving.score import LoadedModel, ScoreConfig, score_features
+    from training.fit import BoosterParams
     from training.train import TrainConfig, build_training_matrix, fit_target
 
+    booster = BoosterParams()
+    if args.monotone:
+        booster = dataclasses.replace(booster, monotone=args.monotone == "on")
+    if args.within_family:
+        booster = dataclasses.replace(booster, family_interactions=args.within_family == "on")
+    config = TrainConfig(booster=booster)
+    print(f"monotone: {booster.monotone}, trees within a family: {booster.family_interactions}")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         generated = generate_demo_data(n_accounts=args.accounts, seed=args.seed)
         write_demo_data(generated, folder)
         tables = load_tables(folder)
     truth = generated["ground_truth"]
-    matrix = build_training_matrix(tables, TrainConfig())
-    fitted = fit_target(matrix, "stayed", TrainConfig())
+    matrix = build_training_matrix(tables, config)
+    fitted = fit_target(matrix, "stayed", config)
     model = fitted.model
     print(
         f"trained on {len(matrix):,} rows, validation ROC AUC {fitted.metrics['val_roc_auc']:.3f}, "

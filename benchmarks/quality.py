@@ -3,6 +3,7 @@
 Prints a markdown table. Not a test: a yardstick to rerun when the models change.
 
     python benchmarks/quality.py [--accounts 2000] [--datasets ../shared/datasets]
+    python benchmarks/quality.py --constraints   # monotone and within-family constraints
 
 Demo data: 2,000 generated accounts (seed 7, as ``health demo``), validated out of time, and the
 same company in the shapes of issues 13 and 19 (``health.synthetic.Shapes``): a six-month monthly
@@ -109,6 +110,51 @@ def row(case: Case, matrix: pd.DataFrame, label: str, config=None) -> dict[str, 
     }
 
 
+VARIANTS = {
+    "unconstrained": {"monotone": False, "family_interactions": False},
+    "monotone": {"monotone": True, "family_interactions": False},
+    "within family": {"monotone": False, "family_interactions": True},
+    "monotone + within family": {"monotone": True, "family_interactions": True},
+}
+
+
+def constraint_rows(case: Case, matrix: pd.DataFrame, label: str, config=None) -> dict[str, str]:
+    """One line: ROC AUC (ECE) of the same rows and split under each set of constraints
+    (``training.fit.BoosterParams``: monotone directions, trees within one family)."""
+    import dataclasses
+
+    from training.train import TrainConfig, fit_target
+
+    config = config or TrainConfig()
+    out = {"dataset": case.dataset, "target": case.label}
+    for name, settings in VARIANTS.items():
+        varied = dataclasses.replace(
+            config, booster=dataclasses.replace(config.booster, **settings)
+        )
+        m = fit_target(matrix, label, varied).metrics
+        out[name] = f"{m['val_roc_auc']:.4f} ({m['val_ece']:.4f})"
+    return out
+
+
+def constraints_main(args) -> None:
+    """ROC AUC (ECE) of each model under each set of constraints: demo, Telco, BankChurners."""
+    folder = Path(args.datasets)
+    demo, config = demo_matrix(args.accounts)
+    name = f"demo ({args.accounts:,} accounts, seed 7)"
+    rows = []
+    for target, label in (("health", "stayed"), ("churn", "churned"), ("renewal", "renewed")):
+        rows.append(constraint_rows(Case(name, target, "-"), demo, label, config))
+        print(markdown(rows[-1:]), flush=True)
+    telco = public_matrix(folder / "Telco-Customer-Churn.csv", "Churn", "Yes", ["customerID"])
+    rows.append(constraint_rows(Case("Telco", "Churn", "-"), telco, "churned"))
+    bank = public_matrix(
+        folder / "BankChurners.csv", "Attrition_Flag", "Attrited Customer", ["CLIENTNUM"]
+    )
+    rows.append(constraint_rows(Case("BankChurners", "Attrition_Flag", "-"), bank, "churned"))
+    print("ROC AUC (ECE) on the validation rows, same rows and split in each column")
+    print(markdown(rows))
+
+
 def markdown(rows: list[dict[str, str]]) -> str:
     header = list(rows[0])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -121,7 +167,15 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--shape-accounts", type=int, default=2000)
     parser.add_argument("--datasets", default=str(REPO.parent / "shared" / "datasets"))
+    parser.add_argument(
+        "--constraints",
+        action="store_true",
+        help="only compare the constraint settings (demo, Telco, BankChurners)",
+    )
     args = parser.parse_args()
+    if args.constraints:
+        constraints_main(args)
+        return
     folder = Path(args.datasets)
     from health.synthetic import Shapes
 

@@ -89,3 +89,44 @@ def test_flat_table_is_validated_by_kfold_out_of_fold(planted, fast_config):
     predictions = validation_predictions(fitted)
     assert len(predictions) == len(matrix) and predictions["probability"].between(0, 1).all()
     assert top_decile_lift(fitted.y_val, fitted.calibrated_val) > 2
+
+
+def _named(matrix, **renames):
+    """The planted matrix with its columns renamed as catalogue features."""
+    return matrix.rename(columns=renames)
+
+
+def test_constraints_follow_the_catalogue_per_feature_and_flip_for_leaving():
+    from training.fit import BoosterParams, constraints
+
+    features = ["active_users_30d", "open_tickets", "events_prev_30d", "plan", "latest_nps"]
+    both = constraints(features, "stayed", BoosterParams())
+    assert both["monotone_constraints"] == [1, -1, 0, 0, 1]
+    assert constraints(features, "churned", BoosterParams())["monotone_constraints"] == [
+        -1,
+        1,
+        0,
+        0,
+        -1,
+    ]
+    # adoption, support, usage, profile, sentiment: each family its own group
+    assert both["interaction_constraints"] == [[0], [1], [2], [3], [4]]
+    none = BoosterParams(monotone=False, family_interactions=False)
+    assert constraints(features, "stayed", none) == {}
+
+
+def test_a_settled_direction_holds_even_against_the_data(planted, fast_config):
+    """The planted signal raises churn; named as active users (more never lowers health), the
+    model may not follow it: on no row does more of it raise the churn probability. Without the
+    constraint the same data makes it rise, so the constraint is what holds it."""
+    matrix = _named(planted(accounts=500, dates=12), usage_signal="active_users_30d")
+    free = dataclasses.replace(
+        fast_config, booster=dataclasses.replace(fast_config.booster, monotone=False)
+    )
+    for config, rises in ((fast_config, False), (free, True)):
+        fitted = fit_target(matrix, "churned", config)
+        rows = fitted.split.validation.head(300)
+        before = fitted.model.raw_probability(rows)
+        more = rows.assign(active_users_30d=rows["active_users_30d"] + 1.0)
+        higher = fitted.model.raw_probability(more) > before + 1e-12
+        assert higher.any() == rises
