@@ -50,11 +50,33 @@ def contract(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> pd.Data
         out["mrr_change_pct"] = relative_change(current, previous)
     out["days_to_term_end"] = in_days(terms["term_end"] - as_of)
     out["term_length_days"] = in_days(terms["term_end"] - terms["term_start"])
+    out["previous_term_days"] = previous_term_days(subs, terms["term_start"])
     if "plan" in subs:
         plan = main_rows(current_rows(subs, as_of))["plan"].reindex(accounts)
         levels = sorted(set(subs["plan"].dropna().astype(str)))
         out["current_plan"] = pd.Categorical(plan.astype("object"), categories=levels)
     return out.join(static_attributes(tables.accounts, accounts))
+
+
+def previous_term_days(subscriptions: pd.DataFrame, term_start: pd.Series) -> pd.Series:
+    """The length of the term before the current one (the latest row that ended by the current
+    term's start; the main one, by MRR, among rows ending then), NaN in a first term.
+
+    Whether a customer signs for a month or a year is who it is; the current term's own length
+    says when it can leave (``TIMING_FEATURES``), but the previous one does not move when the
+    current term's end does.
+    """
+    rows = subscriptions[subscriptions["end_date"].notna()]
+    cut = term_start.reindex(rows["account_id"]).to_numpy()
+    ended = rows[(rows["end_date"].to_numpy() <= cut)]
+    if "mrr" in ended:
+        ended = ended.assign(_mrr=ended["mrr"].fillna(-np.inf))
+    order = ["account_id", "end_date", *(["_mrr"] if "_mrr" in ended else [])]
+    latest = ended.sort_values(order, kind="stable").drop_duplicates("account_id", keep="last")
+    length = in_days(latest["end_date"] - latest["start_date"])
+    return pd.Series(length.to_numpy(), index=latest["account_id"].to_numpy()).reindex(
+        term_start.index
+    )
 
 
 def static_attribute(column: pd.Series) -> pd.Series:
