@@ -7,6 +7,7 @@ Functions return matplotlib figures and never call ``plt.show``: the notebook di
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from features.catalogue import FEATURES, POINTS_FAMILIES
+from features.catalogue import FEATURES, POINTS_FAMILIES, is_profile
 from serving.bands import BAND_COLOURS, BANDS
 from training.report import find_output
 
@@ -70,6 +71,15 @@ def family_columns(scores: pd.DataFrame) -> list[str]:
     return [f"points_{f}" for f in POINTS_FAMILIES if f"points_{f}" in scores]
 
 
+def _shap():
+    """shap, imported without the deprecation warnings its colour module prints at import (about
+    matplotlib's API, nothing a reader of the notebook can act on)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        import shap
+    return shap
+
+
 def feature_label(name: str) -> str:
     """A feature's phrase for people; static attributes keep their column name."""
     return FEATURES[name].phrase if name in FEATURES else name
@@ -122,7 +132,7 @@ def explanation_matrix(
 
 def to_explanation(explanations: pd.DataFrame, column: str = "health_points"):
     """A ``shap.Explanation`` over all accounts, feature names in words."""
-    import shap
+    shap = _shap()
 
     values, data = explanation_matrix(explanations, column)
     return shap.Explanation(
@@ -134,7 +144,7 @@ def to_explanation(explanations: pd.DataFrame, column: str = "health_points"):
 
 def beeswarm_figure(scoring: Scoring, max_display: int = 12) -> Figure:
     """SHAP beeswarm in health points: which features move scores, and in which direction."""
-    import shap
+    shap = _shap()
 
     fig = plt.figure(figsize=(10, 0.45 * max_display + 2))
     ax = fig.add_subplot()
@@ -201,7 +211,7 @@ def account_row(scores: pd.DataFrame, account_id: str) -> pd.Series:
 
 def account_explanation(scoring: Scoring, account_id: str):
     """One account's ``shap.Explanation`` in health points from the base score to its score."""
-    import shap
+    shap = _shap()
 
     row = account_row(scoring.scores, account_id)
     rows = scoring.explanations[scoring.explanations["account_id"].astype(str) == str(account_id)]
@@ -209,9 +219,48 @@ def account_explanation(scoring: Scoring, account_id: str):
         values=rows["health_points"].to_numpy(dtype=float),
         base_values=float(row["base_score"]),
         data=pd.to_numeric(rows["value"], errors="coerce").to_numpy(dtype=float),
-        display_data=np.array([_short(v) for v in rows["value"]], dtype=object),
-        feature_names=[feature_label(f) for f in rows["feature"]],
+        display_data=np.array(known_values(rows), dtype=object),
+        feature_names=[
+            feature_label(f) + (" (profile)" if is_profile(f) else "") for f in rows["feature"]
+        ],
     )
+
+
+def known_values(rows: pd.DataFrame) -> list[str]:
+    """Each feature's value as people read it: a category's level where it has one (its number
+    is missing by design), else the number; "missing" only for a value that is not known."""
+    numbers = [_short(v) for v in rows["value"]]
+    if "category" not in rows:
+        return numbers
+    return [
+        str(level) if pd.notna(level) else number
+        for level, number in zip(rows["category"], numbers, strict=True)
+    ]
+
+
+def account_reasons(scores: pd.DataFrame, account_id: str) -> pd.DataFrame:
+    """The account's reasons as scoring offered them (each with the reference it is weighed
+    against, in its sentence) and the health points each moves its score by."""
+    row = account_row(scores, account_id)
+    picks = [(f"risk_driver_{k}", f"risk_impact_{k}", "risk") for k in range(1, 10)]
+    picks.append(("protective_driver", "protective_impact", "protects"))
+    out = [
+        {"kind": kind, "reason": row[text], "points": round(float(row[points]), 1)}
+        for text, points, kind in picks
+        if text in row and isinstance(row[text], str) and row[text] and points in row
+    ]
+    return pd.DataFrame(out, columns=["kind", "reason", "points"])
+
+
+def account_families(scores: pd.DataFrame, account_id: str) -> pd.Series:
+    """The account's score as the base score plus points per behaviour family and the profile
+    (who the account is: one figure, never a reason)."""
+    row = account_row(scores, account_id)
+    columns = family_columns(scores)
+    parts = {"base score": float(row["base_score"])}
+    parts |= {c.removeprefix("points_"): float(row[c]) for c in columns}
+    parts["health score"] = float(row["health_score"])
+    return pd.Series(parts).round(1)
 
 
 def account_title(scores: pd.DataFrame, account_id: str) -> str:
@@ -224,7 +273,7 @@ def account_title(scores: pd.DataFrame, account_id: str) -> str:
 
 def waterfall_figure(scoring: Scoring, account_id: str, max_display: int = 10) -> Figure:
     """From the average account's score (E[f(X)]) to this account's, feature by feature."""
-    import shap
+    shap = _shap()
 
     fig = plt.figure(figsize=(10, 0.5 * max_display + 2))
     shap.plots.waterfall(account_explanation(scoring, account_id), max_display, show=False)

@@ -49,6 +49,16 @@ def texts(notebook: nbformat.NotebookNode) -> str:
     )
 
 
+def warnings_printed(notebook: nbformat.NotebookNode) -> list[str]:
+    """What the cells wrote to stderr (warnings land there)."""
+    return [
+        o.get("text", "")
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream" and o.get("name") == "stderr"
+    ]
+
+
 def test_notebooks_are_committed_without_outputs():
     for path in NOTEBOOKS.glob("*.ipynb"):
         notebook = nbformat.read(path, as_version=4)
@@ -77,6 +87,9 @@ def test_both_notebooks_run_on_a_scored_demo(tmp_path, tracking, demo_tables_dir
     # bands, beeswarm, families, waterfall, side by side, movers
     assert images(review) >= 6
     assert "changed band" in texts(review)
+    # the account's reasons with their references, the profile figure beside the families
+    assert "accounts like it that stayed" in texts(review) and "profile" in texts(review)
+    assert warnings_printed(review) == []
 
     model = execute("model_report.ipynb", tmp_path, tracking_uri=tracking)
     # curves, realised per band, champion against the other version

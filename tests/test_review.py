@@ -146,3 +146,54 @@ def test_figures_draw_from_the_data():
     movers = review.movers_figure(review.score_changes(NOW, BEFORE))
     assert len(movers.axes[0].get_yticklabels()) == 2
     assert review.comparison_figure(NOW, "A", "B").axes
+
+
+def test_the_waterfall_reads_a_known_category_as_known_and_marks_the_profile():
+    rows = pd.DataFrame(
+        {
+            "feature": ["country", "events_30d", "latest_nps"],
+            "value": [np.nan, 12.0, np.nan],
+            "category": ["US", None, None],
+        }
+    )
+    assert review.known_values(rows) == ["US", "12", "missing"]
+    explanation = review.account_explanation(NOW, "A")
+    assert list(explanation.feature_names) == [
+        "product events in the last 30 days",
+        "support tickets in the last 30 days",
+    ]
+    profile = NOW.explanations.assign(feature=["country", "events_30d", "country", "events_30d"])
+    names = review.account_explanation(Scoring(NOW.scores, profile), "A").feature_names
+    assert names == ["country (profile)", "product events in the last 30 days"]
+
+
+def test_an_accounts_reasons_with_their_points_and_its_families_with_the_profile():
+    scores = NOW.scores.assign(
+        risk_impact_1=[-12.34, np.nan],
+        risk_driver_2=["Active on 7 of the last 30 days; accounts like it that stayed: 21", None],
+        risk_impact_2=[-3.0, np.nan],
+        protective_driver=[None, "Latest NPS score is 10 out of 10"],
+        protective_impact=[np.nan, 4.25],
+        points_profile=[-3.0, 2.0],
+    )
+    table = review.account_reasons(scores, "A")
+    assert table.to_dict("records") == [
+        {"kind": "risk", "reason": "A uses the product less", "points": -12.3},
+        {
+            "kind": "risk",
+            "reason": "Active on 7 of the last 30 days; accounts like it that stayed: 21",
+            "points": -3.0,
+        },
+    ]
+    assert review.account_reasons(scores, "B")["kind"].tolist() == ["risk", "protects"]
+    families = review.account_families(scores, "A")
+    assert families.to_dict() == {
+        "base score": 80.0,
+        "usage": -15.0,
+        "adoption": 0.0,
+        "sentiment": 0.0,
+        "support": -5.0,
+        "contract": 0.0,
+        "profile": -3.0,
+        "health score": 60.0,
+    }
