@@ -146,3 +146,32 @@ def test_ravenstack_builds_features_and_labels():
     # daily counts per subscription without users and ticket text: those features are left out
     assert not [c for c in features if "users" in c or "sentiment" in c]
     assert isinstance(matrix["industry"].dtype, pd.CategoricalDtype)
+
+
+def test_previous_term_length_by_hand():
+    """A: a year, then a second year (the previous term: 366 days, 2024 being a leap year).
+    B: its first term (none before). C: a base row and a cheaper add-on ending at the renewal,
+    so the main (larger) row's 31 days; D: a gap before the current term still counts."""
+    from features.account import previous_term_days
+
+    subs = pd.DataFrame(
+        {
+            "account_id": ["A", "A", "B", "C", "C", "C", "D", "D"],
+            "start_date": pd.to_datetime(
+                ["2024-01-01", "2025-01-01", "2025-02-01", "2025-01-01", "2025-01-15", "2025-02-01"]
+                + ["2024-03-01", "2025-01-10"]
+            ),
+            "end_date": pd.to_datetime(
+                ["2025-01-01", "2026-01-01", "2025-03-01", "2025-02-01", "2025-02-01", "2025-03-01"]
+                + ["2024-04-01", "2025-02-10"]
+            ),
+            "mrr": [100.0, 110.0, 50.0, 80.0, 10.0, 80.0, 20.0, 20.0],
+        }
+    )
+    starts = pd.Series(
+        pd.to_datetime(["2025-01-01", "2025-02-01", "2025-02-01", "2025-01-10"]),
+        index=["A", "B", "C", "D"],
+    )
+    got = previous_term_days(subs, starts)
+    assert list(got.index) == ["A", "B", "C", "D"]
+    assert got["A"] == 366 and np.isnan(got["B"]) and got["C"] == 31 and got["D"] == 31

@@ -220,7 +220,14 @@ def oracle_contract(tables, account, t):
     changes = [x[0] for x in terms] + [x[2] for x in terms if not pd.isna(x[2]) and x[2] < t]
     latest = max(changes)
     previous = total([x for x in terms if covers(x, latest)])
+    # the term before the current one: the latest row that ended by the current start (the
+    # largest MRR among rows ending then, then the last listed)
+    ended = [x for x in terms if not pd.isna(x[2]) and x[2] <= term_start]
+    before = max(
+        ended, key=lambda x: (x[2], -np.inf if pd.isna(x[3]) else x[3], x[1]), default=None
+    )
     return {
+        "previous_term_days": NAN if before is None else (before[2] - before[0]) / day,
         "tenure_days": (t - min(x[0] for x in terms)) / day,
         "mrr": mrr,
         "mrr_change_pct": ratio(mrr - previous, previous),
