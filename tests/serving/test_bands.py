@@ -10,7 +10,13 @@ import pytest
 from serving.bands import BANDS, BandConfig, band, band_label, band_rules, health_score
 from serving.calibration import Calibrator
 from serving.model import HealthModel
-from serving.score import ScoreConfig, family_points, health_points, probability_scores
+from serving.score import (
+    ScoreConfig,
+    family_codes,
+    family_points,
+    health_points,
+    probability_scores,
+)
 
 
 def test_health_score_rounds_100_times_the_chance_of_staying():
@@ -113,11 +119,24 @@ def test_health_points_of_the_health_model_are_100_times_staying():
 
 
 def test_family_points_sum_each_familys_features():
-    points = np.array([[1.0, 2.0, -4.0], [0.5, 0.0, 1.5]])
-    families = family_points(points, ["events_30d", "active_days_30d", "open_tickets"])
+    features = ["events_30d", "active_days_30d", "open_tickets", "mrr", "mrr_change_pct"]
+    frame = pd.DataFrame(
+        {
+            "events_30d": [10.0, 3.0],
+            "active_days_30d": [4.0, 2.0],
+            "open_tickets": [1.0, 0.0],
+            "mrr": [100.0, 50.0],
+            "mrr_change_pct": [0.1, np.nan],  # a first term: no earlier price
+        }
+    )
+    points = np.array([[1.0, 2.0, -4.0, 3.0, -1.0], [0.5, 0.0, 1.5, -2.0, -6.0]])
+    families = family_points(points, family_codes(frame, features))
     assert list(families["usage"]) == [3.0, 0.5]
     assert list(families["support"]) == [-4.0, 1.5]
     assert list(families["sentiment"]) == [0.0, 0.0]
+    # MRR is who the account is; a missing price change says it has no history, not what it did
+    assert list(families["contract"]) == [-1.0, 0.0]
+    assert list(families["profile"]) == [3.0, -8.0]
 
 
 def test_probability_scores_columns_by_hand():
