@@ -56,9 +56,11 @@ def main() -> None:
     if args.monotone:
         booster = dataclasses.replace(booster, monotone=args.monotone == "on")
     if args.within_family:
-        booster = dataclasses.replace(booster, family_interactions=args.within_family == "on")
+        within = ("stayed",) if args.within_family == "on" else ()
+        booster = dataclasses.replace(booster, family_interactions=within)
     config = TrainConfig(booster=booster)
-    print(f"monotone: {booster.monotone}, trees within a family: {booster.family_interactions}")
+    within = "stayed" in booster.family_interactions
+    print(f"monotone: {booster.monotone}, trees within a family: {within}")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         generated = generate_demo_data(n_accounts=args.accounts, seed=args.seed)

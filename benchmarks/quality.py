@@ -110,11 +110,12 @@ def row(case: Case, matrix: pd.DataFrame, label: str, config=None) -> dict[str, 
     }
 
 
+EVERY_LABEL = ("stayed", "churned", "renewed")
 VARIANTS = {
-    "unconstrained": {"monotone": False, "family_interactions": False},
-    "monotone": {"monotone": True, "family_interactions": False},
-    "within family": {"monotone": False, "family_interactions": True},
-    "monotone + within family": {"monotone": True, "family_interactions": True},
+    "unconstrained": {"monotone": False, "family_interactions": ()},
+    "monotone": {"monotone": True, "family_interactions": ()},
+    "within family": {"monotone": False, "family_interactions": EVERY_LABEL},
+    "monotone + within family": {"monotone": True, "family_interactions": EVERY_LABEL},
 }
 
 

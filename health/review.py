@@ -18,7 +18,11 @@ from matplotlib.figure import Figure
 
 from features.catalogue import FEATURES, POINTS_FAMILIES, is_profile
 from serving.bands import BAND_COLOURS, BANDS
-from training.report import find_output
+
+with warnings.catch_warnings():
+    # mlflow (through training.report) imports tqdm, which warns in a notebook without widgets
+    warnings.filterwarnings("ignore", message="IProgress not found")
+    from training.report import find_output
 
 FAMILY_COLOURS = dict(zip(POINTS_FAMILIES, plt.get_cmap("tab10").colors, strict=False))
 POINTS_AXIS = "health points (negative = lowers the health score)"
@@ -72,10 +76,11 @@ def family_columns(scores: pd.DataFrame) -> list[str]:
 
 
 def _shap():
-    """shap, imported without the deprecation warnings its colour module prints at import (about
-    matplotlib's API, nothing a reader of the notebook can act on)."""
+    """shap, imported without the warnings it prints at import (its colour module on matplotlib's
+    API, tqdm on missing notebook widgets): nothing a reader of the notebook can act on."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PendingDeprecationWarning)
+        warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm, no widgets
         import shap
     return shap
 
@@ -148,14 +153,17 @@ def beeswarm_figure(scoring: Scoring, max_display: int = 12) -> Figure:
 
     fig = plt.figure(figsize=(10, 0.45 * max_display + 2))
     ax = fig.add_subplot()
-    shap.plots.beeswarm(
-        to_explanation(scoring.explanations),
-        max_display=max_display,
-        ax=ax,
-        show=False,
-        plot_size=None,
-        color_bar_label="feature value (grey: not numeric or missing)",
-    )
+    with warnings.catch_warnings():
+        # a category has no number to colour by (grey): numpy warns on its all-missing column
+        warnings.filterwarnings("ignore", message="All-NaN slice encountered")
+        shap.plots.beeswarm(
+            to_explanation(scoring.explanations),
+            max_display=max_display,
+            ax=ax,
+            show=False,
+            plot_size=None,
+            color_bar_label="feature value (grey: not numeric or missing)",
+        )
     ax.set_xlabel(POINTS_AXIS)
     ax.set_title(
         f"What moves health scores, {len(scoring.scores):,} accounts as of {_date(scoring.scores)}"

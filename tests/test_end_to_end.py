@@ -63,7 +63,14 @@ def test_health_demo_end_to_end(tmp_path, tracking, capsys):
 
     explanations = pd.read_parquet(out / "scores" / "explanations.parquet")
     assert set(explanations["account_id"]) == set(scores["account_id"])
-    assert set(explanations["family"]) <= {"usage", "adoption", "sentiment", "support", "contract"}
+    assert set(explanations["family"]) <= {
+        "usage",
+        "adoption",
+        "sentiment",
+        "support",
+        "contract",
+        "profile",
+    }
     assert (out / "scores" / "scores.csv").exists()
     manifest = json.loads((out / "scores" / "scoring.json").read_text())
     assert manifest["bands"]["green"] == "health_score >= 90"

@@ -50,9 +50,9 @@ def texts(notebook: nbformat.NotebookNode) -> str:
 
 
 def warnings_printed(notebook: nbformat.NotebookNode) -> list[str]:
-    """What the cells wrote to stderr (warnings land there)."""
+    """What the cells wrote to stderr (warnings land there), after each cell's first line."""
     return [
-        o.get("text", "")
+        c.source.splitlines()[0] + " -> " + o.get("text", "")
         for c in notebook.cells
         for o in c.get("outputs", [])
         if o.get("output_type") == "stream" and o.get("name") == "stderr"
@@ -89,7 +89,8 @@ def test_both_notebooks_run_on_a_scored_demo(tmp_path, tracking, demo_tables_dir
     assert "changed band" in texts(review)
     # the account's reasons with their references, the profile figure beside the families
     assert "accounts like it that stayed" in texts(review) and "profile" in texts(review)
-    assert warnings_printed(review) == []
+    printed = warnings_printed(review)
+    assert printed == [], "\n".join(printed)
 
     model = execute("model_report.ipynb", tmp_path, tracking_uri=tracking)
     # curves, realised per band, champion against the other version

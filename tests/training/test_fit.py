@@ -111,8 +111,9 @@ def test_constraints_follow_the_catalogue_per_feature_and_flip_for_leaving():
     ]
     # adoption, support, usage, profile, sentiment: each family its own group
     assert both["interaction_constraints"] == [[0], [1], [2], [3], [4]]
-    none = BoosterParams(monotone=False, family_interactions=False)
+    none = BoosterParams(monotone=False, family_interactions=())
     assert constraints(features, "stayed", none) == {}
+    assert "interaction_constraints" not in constraints(features, "renewed", BoosterParams())
 
 
 def test_a_settled_direction_holds_even_against_the_data(planted, fast_config):
