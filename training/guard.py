@@ -1,15 +1,19 @@
-"""Checks on a fitted model before it may become champion: the floor and the leakage guard.
+"""Checks on a fitted model before it may become champion: the floor, the leakage guard and the
+comparison with the current champion.
 
 The floor: a champion must rank better than chance by a margin (ROC AUC at least ``min_auc``) and
 better than its own logistic baseline on the same validation rows. The guard: every feature's own
 ROC AUC on the validation rows; a feature that alone separates the classes almost perfectly, or a
 model far above anything plausible for churn, is usually a column read as known before it was (an
 end date, a cancellation, a CRM status), so it is named and kept from ``@champion`` unless the user
-says the data really is that easy.
+says the data really is that easy. The comparison: the challenger must beat the champion's ROC AUC
+on the challenger's own validation rows (a tie keeps the champion); ``training.train.champion_gate``
+reads the champion from the registry and these pure functions decide.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -133,3 +137,69 @@ def verdict(metrics: dict[str, float], aucs: dict[str, float], config: GateConfi
     """The floor and the leakage guard together."""
     leaks = [] if config.data_is_easy else leakage_reasons(aucs, metrics["val_roc_auc"], config)
     return Verdict(tuple(floor_reasons(metrics, config) + leaks), leak_suspected=bool(leaks))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The champion's ROC AUC on the challenger's validation rows and how it was had, or ``auc``
+    None and why the two cannot be compared on the same validation window."""
+
+    auc: float | None
+    how: str
+
+
+def logged_comparison(
+    same_rows: bool, logged_auc: float | None, out_of_time: bool
+) -> Comparison | None:
+    """What the registry alone settles; None when the champion must be scored on the rows.
+
+    A champion validated on exactly the challenger's rows and labels brings its logged AUC; a
+    K-fold challenger's folds compare with nothing else.
+    """
+    if same_rows and logged_auc is not None:
+        return Comparison(float(logged_auc), "validated on the same rows and labels")
+    if not out_of_time:
+        return Comparison(
+            None, "was validated on other rows (K-fold results compare only on the same rows)"
+        )
+    return None
+
+
+def unsettled(meta: Mapping[str, object], first_validation: pd.Timestamp) -> str | None:
+    """Why the champion may not be scored on a window from ``first_validation``, or None.
+
+    Scored on rows whose outcomes it trained on, a champion would look better than it is, so its
+    training labels must all settle (last training date + gap) before the window's first date.
+    """
+    if meta.get("validation") != "out-of-time" or "train_end" not in meta:
+        return "does not record when its training labels end"
+    settled = pd.Timestamp(meta["train_end"]) + pd.Timedelta(days=int(meta["gap_days"]))
+    if settled >= first_validation:
+        return f"trained on labels up to {settled.date()}, inside this window ({first_validation.date()}..)"
+    return None
+
+
+def scored_comparison(labels: np.ndarray, probability: np.ndarray) -> Comparison:
+    """The champion's ROC AUC from its probabilities on the challenger's validation rows."""
+    return Comparison(float(roc_auc_score(labels, probability)), "champion scored on these rows")
+
+
+def champion_decision(
+    challenger_auc: float, version: str, comparison: Comparison
+) -> tuple[bool, str]:
+    """Promote only a challenger strictly above the champion on the same window; and why."""
+    if comparison.auc is None:
+        return False, (
+            f"not promoted: champion v{version} {comparison.how}, so the two cannot be compared "
+            f"on the same validation window; champion kept (move the alias by hand to override)"
+        )
+    if challenger_auc > comparison.auc:
+        return True, (
+            f"val_roc_auc {challenger_auc:.4f} beats champion v{version}'s {comparison.auc:.4f} "
+            f"on the same validation window ({comparison.how})"
+        )
+    verb = "ties" if challenger_auc == comparison.auc else "is below"
+    return False, (
+        f"not promoted: val_roc_auc {challenger_auc:.4f} {verb} champion v{version}'s "
+        f"{comparison.auc:.4f} on the same validation window ({comparison.how})"
+    )

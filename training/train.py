@@ -28,7 +28,16 @@ from serving.calibration import Calibrator, cross_fitted_calibration
 from serving.model import HealthModel, model_input
 from serving.reference import feature_references, numeric_reference, reason_reference
 from training.fit import BoosterParams, category_levels, fit_baseline, fit_booster
-from training.guard import GateConfig, feature_aucs, verdict
+from training.guard import (
+    Comparison,
+    GateConfig,
+    champion_decision,
+    feature_aucs,
+    logged_comparison,
+    scored_comparison,
+    unsettled,
+    verdict,
+)
 from training.label_rates import positive_rates, rate_jump
 from training.metrics import RANKING_METRICS, classification_metrics
 from training.plots import band_figure, shap_summary_figure, validation_figure
@@ -683,61 +692,39 @@ def champion_gate(client: MlflowClient, name: str, fitted: FittedTarget) -> tupl
     The same window means either the champion was validated on exactly these rows and labels (its
     logged ``val_roc_auc`` is then comparable), or, out of time, the champion's training labels
     all settle before this window starts, so it can be scored on these rows without having seen
-    them. Anything else cannot be compared fairly and keeps the champion.
+    them. Anything else cannot be compared fairly and keeps the champion. The rules are
+    ``training.guard``'s pure functions; this reads the registry for them.
     """
     try:
         current = client.get_model_version_by_alias(name, CHAMPION)
     except mlflow.exceptions.MlflowException:
         return True, "no champion yet"
-    new_auc = fitted.metrics["val_roc_auc"]
-    champion_auc, how = _champion_score(client, name, current, fitted)
-    if champion_auc is None:
-        return False, (
-            f"not promoted: champion v{current.version} {how}, so the two cannot be compared on "
-            f"the same validation window; champion kept (move the alias by hand to override)"
-        )
-    mlflow.log_metric("champion_val_roc_auc", champion_auc)
-    if new_auc > champion_auc:
-        return True, (
-            f"val_roc_auc {new_auc:.4f} beats champion v{current.version}'s {champion_auc:.4f} "
-            f"on the same validation window ({how})"
-        )
-    verb = "ties" if new_auc == champion_auc else "is below"
-    return False, (
-        f"not promoted: val_roc_auc {new_auc:.4f} {verb} champion v{current.version}'s "
-        f"{champion_auc:.4f} on the same validation window ({how})"
-    )
+    comparison = _champion_comparison(client, name, current, fitted)
+    if comparison.auc is not None:
+        mlflow.log_metric("champion_val_roc_auc", comparison.auc)
+    return champion_decision(fitted.metrics["val_roc_auc"], str(current.version), comparison)
 
 
-def _champion_score(
+def _champion_comparison(
     client: MlflowClient, name: str, current, fitted: FittedTarget
-) -> tuple[float | None, str]:
-    """The champion's ROC AUC on this run's validation rows, or None and why it has none."""
-    from sklearn.metrics import roc_auc_score
-
+) -> Comparison:
+    """The champion's ROC AUC on this run's validation rows (``Comparison.auc`` None: why not)."""
     run = client.get_run(current.run_id)
-    logged = run.data.metrics.get("val_roc_auc")
     same_rows = run.data.params.get("validation_fingerprint") == validation_fingerprint(fitted)
-    if same_rows and logged is not None:
-        return float(logged), "validated on the same rows and labels"
-    if not fitted.split.is_out_of_time:
-        return None, "was validated on other rows (K-fold results compare only on the same rows)"
+    logged = logged_comparison(
+        same_rows, run.data.metrics.get("val_roc_auc"), fitted.split.is_out_of_time
+    )
+    if logged is not None:
+        return logged
     champion = mlflow.pyfunc.load_model(f"models:/{name}@{CHAMPION}").unwrap_python_model()
-    meta = getattr(champion, "meta", {})
-    if meta.get("validation") != "out-of-time" or "train_end" not in meta:
-        return None, "does not record when its training labels end"
-    settled = pd.Timestamp(meta["train_end"]) + pd.Timedelta(days=int(meta["gap_days"]))
-    first = fitted.split.validation_dates[0]
-    if settled >= first:
-        return (
-            None,
-            f"trained on labels up to {settled.date()}, inside this window ({first.date()}..)",
-        )
+    why_not = unsettled(getattr(champion, "meta", {}), fitted.split.validation_dates[0])
+    if why_not is not None:
+        return Comparison(None, why_not)
     try:
         probability = champion.probability(fitted.split.validation)
     except ValueError as error:
-        return None, f"cannot score these rows ({error})"
-    return float(roc_auc_score(fitted.y_val, probability)), "champion scored on these rows"
+        return Comparison(None, f"cannot score these rows ({error})")
+    return scored_comparison(fitted.y_val, probability)
 
 
 def train_models(
