@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import mlflow
 import numpy as np
@@ -14,6 +15,38 @@ from health.cli import main
 from health.parser import subcommands
 
 pytestmark = pytest.mark.slow
+
+
+def held_out_auc(labels: np.ndarray, probability: np.ndarray) -> float:
+    """ROC AUC as the share of (positive, negative) pairs ranked right, ties half."""
+    pos, neg = probability[labels == 1], probability[labels == 0]
+    pairs = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return float(pairs / (len(pos) * len(neg)))
+
+
+def assert_above_chance(client: MlflowClient, run) -> None:
+    """The champion ranks its held-out validation rows better than shuffled labels would.
+
+    Shuffled labels give an AUC of 0.5 with a standard deviation of sqrt((n + 1) / (12 n1 n0))
+    on n rows of which n1 positive and n0 negative (the Mann-Whitney statistic's null
+    distribution); the champion must sit 2.33 of those above 0.5 (one-sided p < 0.01) on its own
+    rows. A fixed bound would mean nothing here: the floor already demands 0.6, and the demo's
+    400 accounts leave 25 to 45 validation rows of the rarer class (non-renewals, churns), where
+    chance alone reaches 0.61 to 0.64 at p = 0.01. The rows are read back from the run's logged
+    predictions, so the logged AUC is checked to be theirs (a metric on other rows would differ).
+    """
+    table = json.loads(
+        Path(client.download_artifacts(run.info.run_id, "validation/predictions.json")).read_text()
+    )
+    rows = pd.DataFrame(table["data"], columns=table["columns"])
+    labels, probability = rows["label"].to_numpy(), rows["probability"].to_numpy()
+    metrics = run.data.metrics
+    assert len(rows) == metrics["val_rows"] and labels.sum() == metrics["val_positives"]
+    auc = held_out_auc(labels, probability)
+    assert auc == pytest.approx(metrics["val_roc_auc"], abs=1e-9)
+    n1, n0 = int(labels.sum()), int((labels == 0).sum())
+    chance_sd = np.sqrt((n1 + n0 + 1) / (12 * n1 * n0))
+    assert auc > 0.5 + 2.33 * chance_sd, (auc, n1, n0)
 
 
 def test_health_demo_end_to_end(tmp_path, tracking, capsys):
@@ -40,7 +73,7 @@ def test_health_demo_end_to_end(tmp_path, tracking, capsys):
         run = client.get_run(version.run_id)
         for metric in ("val_roc_auc", "val_pr_auc", "val_brier", "baseline_val_roc_auc"):
             assert metric in run.data.metrics
-        assert run.data.metrics["val_roc_auc"] > 0.55
+        assert_above_chance(client, run)
         artifacts = {a.path for a in client.list_artifacts(version.run_id)}
         assert {"features.json", "plots"} <= artifacts
         model_info = mlflow.models.get_model_info(f"models:/{name}@champion")
