@@ -36,10 +36,14 @@ RULES: dict[str, list[str]] = {
     "split and gap": ["training.split.*", "training.train.xǁTrainConfigǁgap_days*"],
     "calibration": ["serving.calibration.*"],
     "champion gate": [
-        "training.train.x_champion_gate*",
-        "training.train.x__champion_score*",
+        "training.guard.x_logged_comparison*",
+        "training.guard.x_unsettled*",
+        "training.guard.x_scored_comparison*",
+        "training.guard.x_champion_decision*",
         "training.train.x_validation_fingerprint*",
     ],
+    # Reading the registry for those rules: which champion, its run, its model.
+    "gate registry": ["training.train.x_champion_gate*", "training.train.x__champion_comparison*"],
     "bands": ["serving.bands.*"],
     "health points": [
         "serving.score.x_health_points*",
@@ -76,7 +80,11 @@ RULE_TESTS: dict[str, list[str]] = {
         "tests/training/test_calibration.py::test_identity_when_a_map_only_ties",
         "tests/training/test_calibration.py::test_logit_keeps_the_ends_finite",
     ],
-    "champion gate": ["tests/training/test_gate.py"],
+    # The decision by hand (pure, well under a second).
+    "champion gate": ["tests/training/test_champion_decision.py"],
+    # A real MLflow registry; each test trains and registers a champion (about 15 s a test on
+    # the shared machine, so the rule takes tens of minutes: run it last or on its own).
+    "gate registry": ["tests/training/test_champion_decision.py", "tests/training/test_gate.py"],
     "bands": ["tests/serving/test_bands.py"],
     "health points": ["tests/serving/test_bands.py"],
     "sentences": ["tests/serving/test_sentences.py"],
@@ -313,7 +321,11 @@ LOG = ROOT / "mutants" / "mutation.log"
 
 def mutmut(*args: str) -> subprocess.CompletedProcess:
     """mutmut in the project root; ``run`` output goes to mutants/mutation.log (follow it there)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # One OpenMP thread: mutmut forks each mutant from a process whose tests ran LightGBM, and
+    # GNU OpenMP's thread pool does not survive a fork (the child waits forever on threads it no
+    # longer has: LightGBM's FAQ, "LightGBM hangs when multithreading (OpenMP) and using forking
+    # in Linux at the same time"). That is why the champion gate's mutants used to idle.
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     command = [sys.executable, "-m", "mutmut", *args]
     if args[0] != "run":
         return subprocess.run(command, cwd=ROOT, env=env, text=True, capture_output=True)

@@ -456,18 +456,22 @@ def validation_predictions(fitted: FittedTarget) -> pd.DataFrame:
     )
 
 
-def validation_fingerprint(fitted: FittedTarget) -> str:
-    """Which rows and labels validated the model, and how: equal fingerprints, same window."""
-    val = fitted.split.validation
+def validation_fingerprint(split: Split, labels: np.ndarray) -> str:
+    """Which rows and labels validated a model, and how: equal fingerprints, same window.
+
+    Champions registered by an earlier release compare by this string, so it must not change
+    for the same rows (tests pin one).
+    """
+    val = split.validation
     rows = pd.DataFrame(
         {
             "account_id": val["account_id"].astype(str).to_numpy(),
             "as_of": val["as_of"].to_numpy(),
-            "label": fitted.y_val,
-            "fold": fitted.split.folds if fitted.split.folds is not None else 0,
+            "label": labels,
+            "fold": split.folds if split.folds is not None else 0,
         }
     )
-    return fingerprint(rows) + f"-{fitted.split.scheme}"
+    return fingerprint(rows) + f"-{split.scheme}"
 
 
 def train_target(
@@ -595,7 +599,7 @@ def _run_params(fitted: FittedTarget, matrix: pd.DataFrame) -> dict[str, object]
     split = fitted.split
     return {
         "data_fingerprint": fingerprint(matrix),
-        "validation_fingerprint": validation_fingerprint(fitted),
+        "validation_fingerprint": validation_fingerprint(split, fitted.y_val),
         "validation": split.scheme,
         "train_period": f"{split.train_dates[0].date()}..{split.train_dates[-1].date()}",
         "validation_period": f"{split.validation_dates[0].date()}.."
@@ -710,7 +714,8 @@ def _champion_comparison(
 ) -> Comparison:
     """The champion's ROC AUC on this run's validation rows (``Comparison.auc`` None: why not)."""
     run = client.get_run(current.run_id)
-    same_rows = run.data.params.get("validation_fingerprint") == validation_fingerprint(fitted)
+    mine = validation_fingerprint(fitted.split, fitted.y_val)
+    same_rows = run.data.params.get("validation_fingerprint") == mine
     logged = logged_comparison(
         same_rows, run.data.metrics.get("val_roc_auc"), fitted.split.is_out_of_time
     )

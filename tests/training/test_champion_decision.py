@@ -1,6 +1,6 @@
 """The champion gate's decision by hand, on its pure functions (no registry, no model).
 
-Every branch: the registry settles it (same rows, K-fold), the champion's labels settle before the
+Every branch: the same rows (the validation fingerprint), the registry settles it (same rows, K-fold), the champion's labels settle before the
 window or not, the champion scored on the challenger's rows, and beat / tie / below. Each expected
 AUC and sentence is worked out here; ``tests/training/test_gate.py`` runs the same branches
 through a real MLflow registry.
@@ -18,6 +18,9 @@ from training.guard import (
     scored_comparison,
     unsettled,
 )
+from training.split import OUT_OF_TIME as OUT_OF_TIME_SCHEME
+from training.split import Split
+from training.train import validation_fingerprint
 
 SAME_ROWS = "validated on the same rows and labels"
 SCORED = "champion scored on these rows"
@@ -125,3 +128,54 @@ def test_no_comparison_keeps_the_champion_and_says_why():
             f"not promoted: champion v3 {how}, so the two cannot be compared on the same "
             "validation window; champion kept (move the alias by hand to override)",
         )
+
+
+def window(
+    accounts=("A1", "A2", "A3", "A4"), first="2024-09-12", scheme=OUT_OF_TIME_SCHEME, folds=None
+):
+    """A validation split of four rows at one as-of date, built by hand."""
+    as_of = pd.Timestamp(first)
+    validation = pd.DataFrame({"account_id": list(accounts), "as_of": [as_of] * len(accounts)})
+    return Split(
+        train=validation.iloc[:0],
+        validation=validation,
+        train_dates=[as_of - pd.Timedelta(days=200)],
+        validation_dates=[as_of],
+        gap_days=104,
+        scheme=scheme,
+        folds=folds,
+    )
+
+
+LABELS = np.array([0, 1, 0, 1])
+PINNED = "c5f5b7f2c79b4626-out-of-time"  # window() with LABELS, as every release has written it
+
+
+def test_the_same_rows_and_labels_give_the_same_fingerprint_across_releases():
+    # Champions registered by an earlier release are found on the same rows by this string: it
+    # is pinned, so a change to what is hashed (or how) shows here, not as champions that
+    # silently stop comparing on the same rows.
+    assert validation_fingerprint(window(), LABELS) == PINNED
+    assert validation_fingerprint(window(), LABELS.copy()) == PINNED
+    # Account ids read as numbers in one run and as text in another are the same accounts.
+    numbers = validation_fingerprint(window(accounts=(1, 2, 3, 4)), LABELS)
+    assert numbers == validation_fingerprint(window(accounts=("1", "2", "3", "4")), LABELS)
+
+
+def test_one_account_one_day_one_label_or_one_fold_makes_another_window():
+    others = {
+        validation_fingerprint(window(), np.array([0, 1, 1, 1])),
+        validation_fingerprint(window(accounts=("A1", "A2", "A3", "A5")), LABELS),
+        validation_fingerprint(window(first="2024-09-13"), LABELS),
+        validation_fingerprint(window(scheme="stratified-4-fold", folds=np.arange(4)), LABELS),
+        validation_fingerprint(
+            window(scheme="stratified-4-fold", folds=np.array([1, 0, 2, 3])), LABELS
+        ),
+    }
+    assert len(others) == 5 and PINNED not in others
+    # The scheme alone (the same rows, folds and labels) tells two windows apart too.
+    one_fold = validation_fingerprint(window(folds=np.zeros(4, dtype=int)), LABELS)
+    assert one_fold.split("-")[0] == PINNED.split("-")[0] and one_fold.endswith("-out-of-time")
+    assert validation_fingerprint(window(scheme="stratified-4-fold"), LABELS) == (
+        PINNED.split("-")[0] + "-stratified-4-fold"
+    )
