@@ -13,6 +13,11 @@ functions that changed. A first full run took about 40 minutes on the shared 2-c
 
 A survivor is either killed by a new test or listed in ``EQUIVALENT`` with the reason no test can
 tell it from the original. Score = killed / (mutants - equivalent); timeouts count as killed.
+
+Mutant ids shift: mutmut numbers a function's mutants in order (``...__mutmut_N``), so any change
+to a function renumbers them, and an ``EQUIVALENT`` entry can come to name another mutant. After
+changing a rule's code, re-run that rule and re-check each of its entries against
+``mutmut show NAME`` (``--report`` prints every entry's reason beside its name).
 """
 
 from __future__ import annotations

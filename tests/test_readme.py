@@ -34,7 +34,18 @@ NOT_RUN = {
 # 200: on 200 accounts the health model's out-of-time validation (renewals due in the last
 # weeks) holds too few outcomes to clear the 0.6 floor, and `health score` needs its champion.
 SMALLER = {"health demo": "health demo --accounts 400"}
-IGNORED = ("__pycache__", ".git", "health-demo", "mlruns", "mlflow.db", "*.egg-info", ".venv")
+# Not copied: caches, outputs, and mutmut's working copy (mutants/, large, rewritten while
+# benchmarks/mutation.py runs).
+IGNORED = (
+    "__pycache__",
+    ".git",
+    "health-demo",
+    "mlruns",
+    "mlflow.db",
+    "*.egg-info",
+    ".venv",
+    "mutants",
+)
 
 
 def readme_commands() -> list[str]:
