@@ -64,7 +64,11 @@ RULES: dict[str, list[str]] = {
 # The tests each rule's mutants run: its own fast test files (or tests, by node id prefix), never
 # the whole selection (a band mutant need not train a model through the champion-gate tests).
 RULE_TESTS: dict[str, list[str]] = {
-    "labels": ["tests/features/test_label_boundaries.py", "tests/features/test_timeline.py"],
+    "labels": [
+        "tests/features/test_label_boundaries.py",
+        "tests/features/test_timeline.py",
+        "tests/features/test_stay_label.py",
+    ],
     "timeline": ["tests/features/test_timeline.py", "tests/features/test_label_boundaries.py"],
     # The cut by hand and the one build at the exact instant; the random-table properties of
     # test_point_in_time.py take over a minute per mutant on the shared machine.
@@ -286,12 +290,16 @@ EQUIVALENT: dict[str, str] = {
         "len(dates) >= 1 for > 1: with one date the time branch's inner rows (before the only "
         "date less the gap) are empty, so it falls through to the grouped split as before"
     ),
-    "training.split.x_early_stopping_split__mutmut_45": (
+    "training.split.x_early_stopping_split__mutmut_46": (
         "bincount without minlength=2: it differs only when every label is 0, and then the "
         "grouped split has one class on each side and the both-classes check returns None"
     ),
-    "training.split.x_early_stopping_split__mutmut_53": (
+    "training.split.x_early_stopping_split__mutmut_54": (
         "StratifiedGroupKFold's n_splits left out: its default is 5, the value given"
+    ),
+    "training.split.x_settled_before__mutmut_14": (
+        "as_of <= date for < beside known_from < date: a label is known at least the grace days "
+        "after its as-of date, so a row known before the date is dated before it"
     ),
     **dict.fromkeys(
         [f"training.train.x_save_matrix__mutmut_{n}" for n in (8, 11, 13, 14)],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
@@ -148,13 +150,15 @@ def test_probability_scores_columns_by_hand():
             "mrr": [1000.0, 200.0],
         }
     )
-    out = probability_scores(
-        frame,
-        np.array([0.7, 0.95]),  # staying at the next decision point: the health score
-        np.array([0.3, 0.05]),  # leaving within the horizon: the calendar
-        np.array([0.6, np.nan]),
-        ScoreConfig(),
-    )
+    with warnings.catch_warnings():  # nothing deprecated: pandas 4 refuses what 3 warns about
+        warnings.simplefilter("error")
+        out = probability_scores(
+            frame,
+            np.array([0.7, 0.95]),  # staying at the next decision point: the health score
+            np.array([0.3, 0.05]),  # leaving within the horizon: the calendar
+            np.array([0.6, np.nan]),
+            ScoreConfig(),
+        )
     assert list(out["health_score"]) == [70, 95]
     assert list(out["band"]) == ["red", "green"]
     assert list(out["arr"]) == [12000.0, 2400.0]

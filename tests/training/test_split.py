@@ -244,3 +244,56 @@ def test_out_of_time_validates_on_the_last_three_dates_by_default(planted):
     matrix = planted(accounts=10, dates=8, every_days=30)
     dates = sorted(pd.Timestamp(d) for d in matrix["as_of"].unique())
     assert out_of_time_split(matrix, "churned", gap_days=0).validation_dates == dates[5:]
+
+
+def test_each_rows_own_known_date_decides_training_when_labels_settle_row_by_row():
+    # The health label ("stayed") is known 14 grace days after each row's own decision point:
+    # days_to_term_end after as_of, or the 90-day horizon for an open-ended term.
+    from training.train import TrainConfig
+
+    known_from = TrainConfig().known_from("stayed")
+    to_end = {"open": np.nan, "a": 15.0, "b": 15.0, "edge": 16.0, "late": 300.0}
+    stayed = {"open": 1.0, "a": 1.0, "b": 0.0, "late": 1.0}
+    dates = pd.date_range("2024-01-01", periods=6, freq="MS")  # the 1st of January .. June
+    matrix = pd.DataFrame(
+        [
+            {
+                "account_id": account,
+                "as_of": as_of,
+                "days_to_term_end": days,
+                "stayed": stayed.get(account, float(i % 2)),  # edge: 0, 1, 0, 1, ..
+            }
+            for i, as_of in enumerate(dates)
+            for account, days in to_end.items()
+        ]
+    )
+    # Validation from 2024-05-01. Known before it: open only at 01-01 (+104 days: 04-14; from
+    # 02-01 it is 05-15); a and b at 01-01 .. 04-01 (+29 days: 04-30 at the latest); edge at
+    # 01-01 .. 03-01 (+30 days), not at 04-01, known exactly on 05-01; late never (+314 days).
+    expected = {("open", "2024-01-01")}
+    expected |= {(a, f"2024-0{m}-01") for a in ("a", "b") for m in (1, 2, 3, 4)}
+    expected |= {("edge", f"2024-0{m}-01") for m in (1, 2, 3)}
+
+    def rows(frame):
+        return {
+            (a, str(d.date())) for a, d in zip(frame["account_id"], frame["as_of"], strict=True)
+        }
+
+    # gap_days is only the fallback of rows without their own date: 0 would let every row in.
+    split = out_of_time_split(matrix, "stayed", 0, validation_dates=2, known_from=known_from)
+    assert rows(split.train) == expected
+    assert split.validation_dates == [pd.Timestamp("2024-05-01"), pd.Timestamp("2024-06-01")]
+    assert len(split.validation) == 10
+    # The recorded gap: the last training label known (a and b at 04-01, on 04-30) is 29 days
+    # after the last training date (04-01).
+    assert split.gap_days == 29
+    # validation_split hands the dates on (a fixed 200-day gap would leave no training date).
+    same = validation_split(matrix, "stayed", 200, validation_dates=2, known_from=known_from)
+    assert rows(same.train) == expected and same.gap_days == 29
+
+    # Early stopping inside training holds out its latest date (04-01: a and b, both classes)
+    # and keeps the rows known before it: a, b and edge at 01-01 .. 03-01 (open's 04-14 is not).
+    # The 29-day gap alone would keep open's 01-01 too.
+    inner, stop = early_stopping_split(split.train, "stayed", 29, known_from=known_from)
+    assert rows(stop) == {("a", "2024-04-01"), ("b", "2024-04-01")}
+    assert rows(inner) == {(a, f"2024-0{m}-01") for a in ("a", "b", "edge") for m in (1, 2, 3)}
