@@ -11,5 +11,6 @@ Imports ``features``, never ``training`` or ``health``. In pipeline order:
 - ``reasons``: which behaviours are offered as reasons (profile never; a point at least).
 - ``outputs``: output sets written all or nothing.
 - ``score``: the scoring job: features, probabilities, SHAP drivers, files.
+- ``served``: the registered pyfunc's answer (score, band, reasons per row), its code and needs.
 - ``spark``: the same scoring job on Apache Spark, by account.
 """

@@ -27,6 +27,7 @@ from features.usage_types import DEFAULT_TYPES
 from serving.calibration import Calibrator, cross_fitted_calibration
 from serving.model import HealthModel, model_input
 from serving.reference import feature_references, numeric_reference, reason_reference
+from serving.served import ServedModel, code_paths, requirements, served_signature
 from training.fit import BoosterParams, category_levels, fit_baseline, fit_booster
 from training.guard import (
     Comparison,
@@ -311,7 +312,7 @@ def fit_target(matrix: pd.DataFrame, label: str, config: TrainConfig) -> FittedT
     calibrator, calibrated_val, calibration_briers = cross_fitted_calibration(
         raw_val, y_val, seed=config.booster.seed
     )
-    model = HealthModel(
+    model = ServedModel(
         final.booster.model_to_string(),
         features,
         categories,
@@ -527,9 +528,9 @@ def log_target(
         mlflow.log_dict(model.meta["reference"], "monitoring/reference.json")
         mlflow.log_table(validation_predictions(fitted), "validation/predictions.json")
         _log_plots(fitted)
-        example = val[features].head(5)
-        input_example = model.inputs(example)
+        example_rows = val.head(5)
         if config.model_kind == "logistic":
+            input_example = model.inputs(example_rows)
             info = mlflow.sklearn.log_model(
                 fitted.baseline,
                 name="model",
@@ -539,7 +540,7 @@ def log_target(
                 input_example=input_example,
                 pyfunc_predict_fn="predict_proba",
                 skops_trusted_types=["numpy.dtype"],
-                pip_requirements=_requirements(),
+                pip_requirements=requirements(),
             )
             promoted, version = False, None
             reason = (
@@ -548,13 +549,18 @@ def log_target(
                 "LightGBM booster; train with model_kind=lightgbm to register"
             )
         else:
-            signature = infer_signature(input_example, model.predict(None, example))
+            # self-contained: our code travels with the model (code_paths), which names the
+            # libraries it imports, so it loads where this project is not installed
+            signature, served_example = served_signature(
+                model, example_rows, feature_columns(matrix)
+            )
             info = mlflow.pyfunc.log_model(
                 name="model",
                 python_model=model,
                 signature=signature,
-                input_example=input_example,
-                pip_requirements=_requirements(),
+                input_example=served_example,
+                code_paths=code_paths(),
+                pip_requirements=requirements(),
             )
             promoted, reason, version = register(client, name, info.model_uri, fitted, config.gate)
         mlflow.set_tags({"promoted": str(promoted).lower(), "promotion_reason": reason})
@@ -654,13 +660,6 @@ def _log_plots(fitted: FittedTarget) -> None:
             band_figure(fitted.y_val, fitted.calibrated_val, ScoreConfig(), f"{name}: {window}"),
             "plots/health_bands.png",
         )
-
-
-def _requirements() -> list[str]:
-    from importlib.metadata import version
-
-    packages = ["mlflow", "lightgbm", "pandas", "numpy", "scikit-learn"]
-    return [f"{p}=={version(p)}" for p in packages]
 
 
 def register(
