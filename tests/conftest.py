@@ -69,6 +69,52 @@ def tracking(tmp_path, monkeypatch):
     mlflow.set_tracking_uri("")
 
 
+@pytest.fixture(scope="session")
+def champion_store(tmp_path_factory, demo_tables):
+    """A SQLite store whose health and churn champions were trained on the demo company (few
+    trees: fast), once per session; tests read it through ``champions``."""
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    from health.tracking import configure_tracking, use_experiment
+    from training.fit import BoosterParams
+    from training.guard import GateConfig
+    from training.train import TrainConfig, build_training_matrix, fit_target, log_target
+
+    # 400 accounts: the floor's baseline part is waived (see test_end_to_end)
+    config = TrainConfig(booster=BoosterParams(max_rounds=60), gate=GateConfig(beat_baseline=False))
+    uri = f"sqlite:///{tmp_path_factory.mktemp('champions') / 'mlflow.db'}"
+    with pytest.MonkeyPatch.context() as patch:
+        forget_experiment()
+        patch.setenv("MLFLOW_TRACKING_URI", uri)
+        configure_tracking(uri)
+        use_experiment("champions")  # artifacts beside the store, wherever a test runs from
+        matrix = build_training_matrix(demo_tables, config)
+        for label in ("stayed", "churned"):
+            fitted = fit_target(matrix, label, config)
+            result = log_target(fitted, matrix, config, MlflowClient())
+            assert result.promoted, result.reason
+        forget_experiment()
+        mlflow.set_tracking_uri("")
+    return uri
+
+
+@pytest.fixture
+def champions(champion_store, monkeypatch):
+    """MLflow pointed at ``champion_store`` (models:/health@champion, models:/churn@champion);
+    yields its URI. Read it only: a test that trains uses ``tracking``."""
+    import mlflow
+
+    from health.tracking import configure_tracking
+
+    forget_experiment()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", champion_store)
+    configure_tracking(champion_store)
+    yield champion_store
+    forget_experiment()
+    mlflow.set_tracking_uri("")
+
+
 @pytest.fixture
 def tracking_server(tmp_path, monkeypatch):
     """A real ``mlflow server`` (SQLite backend, local artifact folder) on a free loopback port.

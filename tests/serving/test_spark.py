@@ -6,14 +6,10 @@ import shutil
 
 import pandas as pd
 import pytest
-from mlflow.tracking import MlflowClient
 
 from features.labels import LabelConfig
 from features.matrix import build_feature_matrix
 from serving.score import ScoreConfig, score_job
-from training.fit import BoosterParams
-from training.guard import GateConfig
-from training.train import TrainConfig, build_training_matrix, fit_target, log_target
 
 pytestmark = pytest.mark.slow
 
@@ -33,14 +29,9 @@ def test_spark_features_equal_the_pandas_engine_for_1_3_7_partitions(
 
 
 @pytest.fixture
-def champion(demo_tables, tracking):
-    """Health and churn models registered as champions in the test's SQLite store (few trees:
-    fast); returns the churn model's URI (the health model is scoring's default champion)."""
-    # 400 accounts: the floor's baseline part is waived (see test_end_to_end)
-    config = TrainConfig(booster=BoosterParams(max_rounds=60), gate=GateConfig(beat_baseline=False))
-    matrix = build_training_matrix(demo_tables, config)
-    for label in ("stayed", "churned"):
-        log_target(fit_target(matrix, label, config), matrix, config, MlflowClient())
+def champion(champions):
+    """The churn champion's URI in the session's store (the health champion is scoring's
+    default)."""
     return "models:/churn@champion"
 
 
