@@ -28,7 +28,6 @@ from serving.score import HEALTH_TARGET, LoadedModel, ScoreConfig, score_feature
 # The distributions our packaged code imports when it loads and predicts (tests/serving/test_rest.py
 # checks the list against the imports of the modules a fresh load runs).
 REQUIREMENTS = ("mlflow", "lightgbm", "numpy", "pandas", "pyarrow", "scikit-learn")
-KEYS = ["account_id", "as_of"]
 
 
 class ServedModel(HealthModel):
@@ -50,7 +49,9 @@ def served_answer(
     score up (None where there is none). Each is ``{sentence, feature, family, points}``, with
     ``points`` the feature's health points (negative pulls the score down).
     """
-    loaded = LoadedModel(model, "packaged", "packaged")
+    loaded = LoadedModel(
+        model, uri="served", version="served"
+    )  # names only scores' version columns
     scores, explanations = score_features(frame, health=loaded, config=config)
     points = feature_points(explanations, len(scores))
     out = pd.DataFrame(
@@ -98,8 +99,8 @@ def _reasons(
 def feature_points(explanations: pd.DataFrame, rows: int) -> pd.DataFrame:
     """Health points per feature, one row per scored row, from the long explanations, which hold
     row i's feature j at position ``i * features + j`` (``serving.score.long_explanations``)."""
-    values = explanations["health_points"].to_numpy(dtype=float).reshape(rows, -1)
-    names = explanations["feature"].astype(str).to_numpy()[: values.shape[1]]
+    names = [str(name) for name in explanations["feature"].cat.categories]
+    values = explanations["health_points"].to_numpy(dtype=float).reshape(rows, len(names))
     return pd.DataFrame(values, columns=names)
 
 
