@@ -47,7 +47,7 @@ def served_answer(
 
     ``reasons`` lists the risk reasons, worst first, and ``protective`` the reason that holds the
     score up (None where there is none). Each is ``{sentence, feature, family, points}``, with
-    ``points`` the feature's health points (negative pulls the score down).
+    ``points`` what the reason moves the score by (negative pulls it down), as scoring says.
     """
     loaded = LoadedModel(
         model, uri="served", version="served"
@@ -69,28 +69,34 @@ def served_answer(
     ranks = sorted(
         int(c.removeprefix("risk_feature_")) for c in scores if c.startswith("risk_feature_")
     )
-    risks = [_reasons(scores, f"risk_driver_{k}", f"risk_feature_{k}", points) for k in ranks]
+    risks = [_reasons(scores, "risk", f"_{k}", points) for k in ranks]
     rows = zip(*risks, strict=True) if risks else ([] for _ in range(len(out)))
     out["reasons"] = [[reason for reason in row if reason is not None] for row in rows]
-    out["protective"] = _reasons(scores, "protective_driver", "protective_feature", points)
+    out["protective"] = _reasons(scores, "protective", "", points)
     return out
 
 
-def _reasons(
-    scores: pd.DataFrame, sentence: str, feature: str, points: pd.DataFrame
-) -> list[dict | None]:
-    """Row i's reason from columns ``sentence`` and ``feature``, None where it has none."""
+def _reasons(scores: pd.DataFrame, kind: str, rank: str, points: pd.DataFrame) -> list[dict | None]:
+    """Row i's reason from columns ``{kind}_driver{rank}`` (its sentence), ``_feature`` and
+    ``_impact`` (the points it costs or holds the score up by), None where it has none.
+
+    Scores without an ``_impact`` column give the feature's health points instead (scoring
+    before the reasons of issue 12).
+    """
+    features = scores[f"{kind}_feature{rank}"]
+    impact = scores.get(f"{kind}_impact{rank}")
     rows = []
-    for i, (text, name) in enumerate(zip(scores[sentence], scores[feature], strict=True)):
+    for i, (text, name) in enumerate(zip(scores[f"{kind}_driver{rank}"], features, strict=True)):
         if pd.isna(name):
             rows.append(None)
             continue
+        value = points.iat[i, points.columns.get_loc(name)] if impact is None else impact.iat[i]
         rows.append(
             {
                 "sentence": str(text),
                 "feature": str(name),
                 "family": feature_family(str(name)),
-                "points": float(points.iat[i, points.columns.get_loc(name)]),
+                "points": float(value),
             }
         )
     return rows

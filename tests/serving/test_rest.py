@@ -243,6 +243,14 @@ def check_against_batch(answer: list[dict], scores: pd.DataFrame, explanations: 
         else:
             assert row["protective"]["sentence"] == expected["protective_driver"]
             assert row["protective"]["feature"] == protective
-        for reason in [*row["reasons"], *([row["protective"]] if row["protective"] else [])]:
-            batch_points = points.loc[(row["account_id"], reason["feature"])]
-            assert np.isclose(reason["points"], batch_points, rtol=0, atol=1e-9)
+        # a reason's points: the batch's impact column, or the feature's points before it had one
+        impacts = [f"risk_impact_{k}" for k in range(1, len(row["reasons"]) + 1)]
+        reasons = list(zip(impacts, row["reasons"], strict=True))
+        if row["protective"]:
+            reasons.append(("protective_impact", row["protective"]))
+        for impact, reason in reasons:
+            if impact in expected:
+                batch_points = expected[impact]
+            else:
+                batch_points = points.loc[(row["account_id"], reason["feature"])]
+            assert np.isclose(reason["points"], batch_points, rtol=0, atol=1e-9), impact
