@@ -17,7 +17,6 @@ from features.catalogue import (
     Change,
     DaysSince,
     Plain,
-    Sentence,
     Worded,
     feature_phrase,
 )
@@ -45,18 +44,13 @@ def _choose(condition, yes: str, no: str, index: pd.Index) -> pd.Series:
     return pd.Series(np.where(condition, yes, no), index=index, dtype=object)
 
 
-# The three factories below run once, at import, to build TEMPLATES: mutmut cannot activate a
-# mutant there (its workers import the module first), so they are left out of mutation; the
-# arguments they pass are pinned by the literal sentences in tests/serving/test_sentences.py.
-def _change(  # pragma: no mutate block
-    now: str, before: str, noun: str, window: str = "the last 30 days"
-) -> Template:
+# Templates are built when a sentence is made (``template``), not at import, so every line of
+# them runs under the tests (and a mutant in them can be switched on).
+def _change(now: str, before: str, noun: str, window: str = "the last 30 days") -> Template:
     """'Active users fell from 42 to 19 over the last 30 days (-55%)'."""
     return partial(_change_sentence, now=now, before=before, noun=noun, window=window)
 
 
-# Templates are partials of module functions, so the wording runs when a sentence is made (not
-# when the table below is built): a change to a sentence function shows in the next sentence.
 def _change_sentence(frame: pd.DataFrame, now: str, before: str, noun: str, window: str):
     noun = noun[0].upper() + noun[1:]
     a, b = _num(frame, now), _num(frame, before)
@@ -68,7 +62,7 @@ def _change_sentence(frame: pd.DataFrame, now: str, before: str, noun: str, wind
     return out.where(a.notna() & b.notna(), noun + ": " + a_text + " in " + window)
 
 
-def _days_since(name: str, what: str) -> Template:  # pragma: no mutate block
+def _days_since(name: str, what: str) -> Template:
     return partial(_days_since_sentence, name=name, what=what)
 
 
@@ -78,7 +72,7 @@ def _days_since_sentence(frame: pd.DataFrame, name: str, what: str) -> pd.Series
     return out.where(days.notna(), f"No {what} on record")
 
 
-def _plain(  # pragma: no mutate block
+def _plain(
     name: str, before: str, spec: str, after: str, scale: float = 1.0, one: str | None = None
 ) -> Template:
     """'<before><value><after>' with the feature's value formatted by ``spec``."""
@@ -147,34 +141,30 @@ WORDED: dict[str, Template] = {
 }
 
 
-def _template(name: str, sentence: Sentence) -> Template:
-    """The sentence function of one catalogue entry's template."""
+def template(feature: str) -> Template | None:
+    """The sentence function of ``feature``'s catalogue template (None: no template)."""
+    entry = FEATURES.get(feature)
+    sentence = entry.sentence if entry is not None else None
+    if sentence is None:
+        return None
     if isinstance(sentence, Plain):
-        column = sentence.column or name
+        column = sentence.column or feature
         return _plain(
             column, sentence.before, sentence.spec, sentence.after, sentence.scale, sentence.one
         )
     if isinstance(sentence, Change):
         return _change(sentence.now, sentence.before, sentence.noun, sentence.window)
     if isinstance(sentence, DaysSince):
-        return _days_since(name, sentence.what)
+        return _days_since(feature, sentence.what)
     return WORDED[sentence.key]
 
 
-# One template per catalogue entry that has a sentence (``features.catalogue``).
-TEMPLATES: dict[str, Template] = {
-    name: _template(name, entry.sentence)
-    for name, entry in FEATURES.items()
-    if entry.sentence is not None
-}
-
-# Templates that word a missing value themselves ("No support ticket on record").
-SAYS_WHEN_MISSING = frozenset(
-    name
-    for name, entry in FEATURES.items()
-    if isinstance(entry.sentence, DaysSince)
-    or (isinstance(entry.sentence, Worded) and entry.sentence.says_when_missing)
-)
+def _says_when_missing(feature: str) -> bool:
+    """Whether ``feature``'s template words a missing value itself ("No support ticket on record")."""
+    sentence = FEATURES[feature].sentence if feature in FEATURES else None
+    return isinstance(sentence, DaysSince) or (
+        isinstance(sentence, Worded) and sentence.says_when_missing
+    )
 
 
 def feature_label(feature: str) -> str:
@@ -224,11 +214,11 @@ def driver_sentences(feature: str, frame: pd.DataFrame) -> pd.Series:
     """One sentence per row stating the fact behind ``feature`` as a driver, with its numbers."""
     if feature not in frame:
         return _text(f"{feature_label(feature)}: not in the data", frame.index)
-    template = TEMPLATES.get(feature)
-    if template is None and parse_type(feature) is not None:
+    make = template(feature)
+    if make is None and parse_type(feature) is not None:
         return _type_usage(feature, frame)
-    out = template(frame) if template is not None else _generic(feature, frame)
-    if feature in SAYS_WHEN_MISSING:
+    out = make(frame) if make is not None else _generic(feature, frame)
+    if _says_when_missing(feature):
         return out
     return out.where(frame[feature].notna(), f"{feature_label(feature)}: none on record")
 

@@ -12,7 +12,7 @@ from features.matrix import build_features, feature_columns
 from features.pointintime import prepare_tables, visible_tables
 from features.timeline import active_terms
 from features.usage_types import parse as parse_type
-from serving.sentences import TEMPLATES
+from serving.sentences import template
 
 T = pd.Timestamp("2025-03-01")
 
@@ -27,7 +27,9 @@ def test_each_entry_is_well_formed():
             assert {entry.sentence.now, entry.sentence.before} <= set(FEATURES), name
         if isinstance(entry.sentence, Plain) and entry.sentence.column:
             assert entry.sentence.column in FEATURES, name
-    assert set(TEMPLATES) == {n for n, e in FEATURES.items() if e.sentence is not None}
+        # every template is built (a Worded key names a sentence function) and none is made up
+        assert (template(name) is not None) == (entry.sentence is not None), name
+    assert template("not_a_feature") is None
 
 
 def test_every_built_column_has_an_entry_of_its_builders_family(demo_tables):
