@@ -429,6 +429,18 @@ def priority_order(scores: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def first_in_priority(scores: pd.DataFrame, n: int) -> pd.DataFrame:
+    """``priority_order(scores).head(n)`` without sorting the whole chunk: only the rows whose ARR
+    at risk reaches the n-th largest (ties included) can be among the first n, unless fewer than
+    n rows have a figure, when the rows without one follow and the whole chunk is sorted."""
+    risk = scores["arr_at_risk"].to_numpy(dtype=float, na_value=np.nan)
+    known = ~np.isnan(risk)
+    if len(scores) <= 4 * n or known.sum() < n:
+        return priority_order(scores).head(n)
+    cut = np.partition(risk[known], known.sum() - n)[known.sum() - n]
+    return priority_order(scores[known & (risk >= cut)]).head(n)
+
+
 @dataclass
 class Summary:
     """Figures accumulated over chunks: band counts and ARR, mean score, ARR at risk, and the
@@ -456,7 +468,7 @@ class Summary:
         if "health_change" in scores:
             self.changed += int(scores["health_change"].notna().sum())
             self.down_10 += int((scores["health_change"] <= -10).sum())
-        first = priority_order(scores).head(self.top_n)
+        first = first_in_priority(scores, self.top_n)
         both = first if self.top is None else pd.concat([self.top, first])
         self.top = priority_order(both).head(self.top_n)
 
