@@ -430,15 +430,23 @@ def priority_order(scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def first_in_priority(scores: pd.DataFrame, n: int) -> pd.DataFrame:
-    """``priority_order(scores).head(n)`` without sorting the whole chunk: only the rows whose ARR
-    at risk reaches the n-th largest (ties included) can be among the first n, unless fewer than
-    n rows have a figure, when the rows without one follow and the whole chunk is sorted."""
+    """``priority_order(scores).head(n)`` without sorting the whole chunk. Only rows whose ARR at
+    risk reaches the n-th largest (ties included) can be first; when fewer than n rows have the
+    figure, they all come first, then the least healthy of the rest (ties included)."""
     risk = scores["arr_at_risk"].to_numpy(dtype=float, na_value=np.nan)
+    health = scores["health_score"].to_numpy(dtype=float, na_value=np.nan)
     known = ~np.isnan(risk)
-    if len(scores) <= 4 * n or known.sum() < n:
+    if len(scores) <= 4 * n or np.isnan(health).any():
         return priority_order(scores).head(n)
-    cut = np.partition(risk[known], known.sum() - n)[known.sum() - n]
-    return priority_order(scores[known & (risk >= cut)]).head(n)
+    if known.sum() >= n:
+        keep = known & (risk >= -_nth_smallest(-risk[known], n))
+    else:
+        keep = known | (health <= _nth_smallest(health[~known], n - known.sum()))
+    return priority_order(scores[keep]).head(n)
+
+
+def _nth_smallest(values: np.ndarray, n: int) -> float:
+    return float(np.partition(values, n - 1)[n - 1])
 
 
 @dataclass

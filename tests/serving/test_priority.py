@@ -55,3 +55,12 @@ def test_summary_over_chunks_keeps_the_first_rows_of_the_whole():
     whole = priority_order(pd.concat(parts, ignore_index=True)).head(20)
     assert summary.top["account_id"].tolist() == whole["account_id"].tolist()
     assert summary.accounts == 1_200
+
+
+def test_first_rows_when_no_row_has_a_figure_come_by_health():
+    rng = np.random.default_rng(5)
+    chunk = _random_chunk(rng, 600, 0)
+    chunk["arr_at_risk"] = pd.array([None] * 600, dtype="Float64")
+    expected = priority_order(chunk).head(20)
+    pd.testing.assert_frame_equal(first_in_priority(chunk, 20), expected)
+    assert expected["health_score"].is_monotonic_increasing
