@@ -31,6 +31,11 @@ def adoption_columns(
         out["active_users_change_30d"] = ratio(
             raw["active_users_30d"] - raw["active_users_prev_30d"], raw["active_users_prev_30d"]
         )
+        # as ``features.usage``'s slope of weekly events, of weekly active users
+        out["active_users_slope_12w"] = ratio(
+            raw["users_slope_numerator"] * 12 / (2 * 143), raw["users_slope_total"]
+        )
+        out["top_users_gone_share_30d"] = ratio(raw["top_users_gone"], raw["top_users_then"])
     out["features_used_30d"] = raw["features_used_30d"]
     out["features_used_90d"] = raw["features_used_90d"]
     out["catalogue_share_90d"] = ratio(raw["features_used_90d"], float(catalogue))

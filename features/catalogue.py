@@ -73,6 +73,13 @@ class DaysSince:
 
 
 @dataclass(frozen=True)
+class Mood:
+    """'Support tickets read negative over 90 days (sentiment -0.43 on -1..1)'."""
+
+    texts: str
+
+
+@dataclass(frozen=True)
 class Worded:
     """A sentence with wording of its own in ``serving.sentences`` (the mood of texts, ...)."""
 
@@ -80,7 +87,7 @@ class Worded:
     says_when_missing: bool = False
 
 
-Sentence = Plain | Change | DaysSince | Worded
+Sentence = Plain | Change | DaysSince | Mood | Worded
 
 
 @dataclass(frozen=True)
@@ -230,6 +237,27 @@ FEATURES: dict[str, Feature] = {
         _USERS_MOVED,
         direction=UP,
     ),
+    "active_users_slope_12w": Feature(
+        "adoption",
+        ("events",),
+        "weekly active users trend over 12 weeks (share of mean per week)",
+        Worded("users_trend"),
+        direction=UP,
+    ),
+    # Who uses it, apart from how much: an account's most active users are its champions, and
+    # when they stop coming the account has lost the people who carried it (the count of events
+    # falls too, but the cause a person names is the people gone, not the clicks).
+    "top_users_gone_share_30d": Feature(
+        "adoption",
+        ("events",),
+        "share of the most active users of days 31-180 before with no activity in the last 30 days",
+        Plain(
+            "",
+            ".0%",
+            " of its most active users (31-180 days ago) were not active in the last 30 days",
+        ),
+        direction=DOWN,
+    ),
     "features_used_30d": Feature(
         "adoption",
         ("events",),
@@ -326,39 +354,39 @@ FEATURES: dict[str, Feature] = {
         Plain("Using the product for ", ".0f", " months", scale=1 / 30.4),
         kind=PROFILE,
     ),
-    # sentiment: text of tickets (subject + text) and survey comments scored in [-1, 1]; NPS and
-    # CSAT surveys; ticket CSAT
-    "sentiment_mean_90d": Feature(
+    # sentiment: what the customer says when asked: survey comments scored in [-1, 1], NPS and
+    # CSAT surveys, ticket CSAT. The text of tickets is support's (below).
+    "comment_sentiment_mean_90d": Feature(
         "sentiment",
-        ("tickets", "surveys"),
-        "average sentiment of tickets and comments (90 days)",
-        Worded("mood"),
+        ("surveys",),
+        "average sentiment of survey comments (90 days)",
+        Mood("Survey comments"),
         direction=UP,
     ),
-    "sentiment_min_90d": Feature(
+    "comment_sentiment_min_90d": Feature(
         "sentiment",
-        ("tickets", "surveys"),
-        "most negative ticket or comment (90 days)",
-        Plain("Most negative ticket or comment in 90 days scored ", "+.2f", ""),
+        ("surveys",),
+        "most negative survey comment (90 days)",
+        Plain("Most negative survey comment in 90 days scored ", "+.2f", ""),
         direction=UP,
     ),
-    "negative_texts_90d": Feature(
+    "negative_comments_90d": Feature(
         "sentiment",
-        ("tickets", "surveys"),
-        "negative tickets and comments in 90 days",
+        ("surveys",),
+        "negative survey comments in 90 days",
         Plain(
             "",
             ".0f",
-            " negative tickets or comments in the last 90 days",
-            one=" negative ticket or comment in the last 90 days",
+            " negative survey comments in the last 90 days",
+            one=" negative survey comment in the last 90 days",
         ),
         direction=DOWN,
     ),
-    "sentiment_change_90d": Feature(
+    "comment_sentiment_change_90d": Feature(
         "sentiment",
-        ("tickets", "surveys"),
-        "change in average sentiment, last 90 days vs the 90 before",
-        Plain("Average sentiment moved ", "+.2f", " against the 90 days before"),
+        ("surveys",),
+        "change in average sentiment of survey comments, last 90 days vs the 90 before",
+        Plain("Sentiment of survey comments moved ", "+.2f", " against the 90 days before"),
         direction=UP,
     ),
     "latest_nps": Feature(
@@ -466,6 +494,43 @@ FEATURES: dict[str, Feature] = {
         "escalated tickets in 90 days",
         Plain("", ".0f", " escalated tickets in 90 days", one=" escalated ticket in 90 days"),
         direction=DOWN,
+    ),
+    # The mood of the tickets' text (subject + text, scored in [-1, 1]) is support, not sentiment:
+    # a customer writing angry, frustrated tickets is a customer whose support is failing, and
+    # what a CSM does about it (escalate, fix the ticket queue) is a support action. Sentiment
+    # keeps what the customer says when asked (survey comments, NPS, CSAT).
+    "ticket_sentiment_mean_90d": Feature(
+        "support",
+        ("tickets",),
+        "average sentiment of support tickets (90 days)",
+        Mood("Support tickets"),
+        direction=UP,
+    ),
+    "ticket_sentiment_min_90d": Feature(
+        "support",
+        ("tickets",),
+        "most negative support ticket (90 days)",
+        Plain("Most negative support ticket in 90 days scored ", "+.2f", ""),
+        direction=UP,
+    ),
+    "negative_tickets_90d": Feature(
+        "support",
+        ("tickets",),
+        "support tickets that read negative in 90 days",
+        Plain(
+            "",
+            ".0f",
+            " support tickets read negative in the last 90 days",
+            one=" support ticket read negative in the last 90 days",
+        ),
+        direction=DOWN,
+    ),
+    "ticket_sentiment_change_90d": Feature(
+        "support",
+        ("tickets",),
+        "change in average sentiment of tickets, last 90 days vs the 90 before",
+        Plain("Sentiment of support tickets moved ", "+.2f", " against the 90 days before"),
+        direction=UP,
     ),
     "days_since_last_ticket": Feature(
         "support",

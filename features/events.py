@@ -31,6 +31,7 @@ from features.usage_types import PREFIX, type_columns, type_slug
 EPOCH = np.datetime64("1970-01-01", "D")
 SLOPE_WEEKS = 12
 CORE_SHARE = 0.25  # the share of recently used event types that count as core
+TOP_USER_SHARE = 0.25  # the share of an account's users that count as its most active
 MICRO = 1_000_000  # values are summed in millionths (exact integers)
 BATCH_ROWS = 8_000_000  # rows per batch when reducing an in-memory table
 
@@ -280,6 +281,14 @@ class _Windows:
             seen = np.zeros(len(d.user_acc), bool)
             seen[user[rows]] = True
             raw[name] = self._count(d.user_acc[seen])
+        # weekly active users of the 12 weeks (distinct users per week), for their slope
+        s = _days(d.ud_day, t - 7 * SLOPE_WEEKS, t)
+        user_weeks = distinct_sorted(d.ud_user[s] * SLOPE_WEEKS + (t - d.ud_day[s] - 1) // 7)
+        acc = d.user_acc[user_weeks // SLOPE_WEEKS]
+        weight = 11 - 2 * (user_weeks % SLOPE_WEEKS)  # as for events: 2 x (position - 5.5)
+        raw["users_slope_numerator"] = self._count(acc, weight.astype(np.float64))
+        raw["users_slope_total"] = self._count(acc)
+        raw["top_users_then"], raw["top_users_gone"] = self._top_users(t)
         # event types used
         s = _days(d.td_day, t - 90, t)
         pair, age, typ = d.td_pair[s], t - d.td_day[s], d.td_typ[s]
@@ -311,6 +320,28 @@ class _Windows:
             d.pair_acc[adopted], (t - self.pair_first[adopted]).astype(np.float64)
         )
         return pd.DataFrame(raw), catalogue, n_core
+
+    def _top_users(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per account: its most active users of the 150 days before the last 30 (ages 31..180)
+        and how many of them have no activity in the last 30 days. Most active: the users with
+        at least as many active days then as the account's ``ceil(TOP_USER_SHARE * n)``-th most
+        active of its ``n`` users then (ties all count)."""
+        d = self.d
+        s = _days(d.ud_day, t - 180, t - 30)
+        active = np.bincount(d.ud_user[s], minlength=len(d.user_acc))
+        recent = np.zeros(len(d.user_acc), bool)
+        recent[d.ud_user[_days(d.ud_day, t - 30, t)]] = True
+        users = np.flatnonzero(active > 0)
+        acc, days = d.user_acc[users], active[users]
+        order = np.lexsort((-days, acc))
+        n = np.bincount(acc, minlength=self.n_acc)
+        k = np.ceil(n * TOP_USER_SHARE).astype(np.int64)  # at least one where n > 0
+        start = np.cumsum(n) - n
+        threshold = np.zeros(self.n_acc, np.int64)
+        has = n > 0
+        threshold[has] = days[order][start[has] + k[has] - 1]
+        top = days >= threshold[acc]
+        return self._count(acc[top]), self._count(acc[top & ~recent[users]])
 
     def top_types(self, t: int, k: int) -> list[int]:
         """Codes of the ``k`` event types most accounts used before ``t`` (ties: more events,

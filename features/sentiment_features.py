@@ -1,7 +1,9 @@
-"""The sentiment family: text sentiment over 90 days and its change, the NPS story, and CSAT.
+"""The sentiment family: what the customer says when asked: the mood of survey comments over 90
+days and its change, the NPS story, and CSAT.
 
-Texts are the tickets' subject and text and the surveys' comments, scored in [-1, 1] once per build
-by ``features.pointintime.prepare_tables`` (``features.sentiment``).
+Texts (the surveys' comments here, the tickets' subject and text in ``features.support``) are
+scored in [-1, 1] once per build by ``features.pointintime.prepare_tables``
+(``features.sentiment``); ``text_mood`` reduces either source the same way.
 """
 
 from __future__ import annotations
@@ -14,36 +16,42 @@ from features.per_account import DAY, count_rows
 NEGATIVE_TEXT = -0.3
 
 
-def _texts(tables: Tables) -> pd.DataFrame:
-    """Scored texts from tickets and survey comments: ``account_id, at, sentiment``."""
-    parts = []
-    if tables.tickets is not None and "sentiment" in tables.tickets:
-        t = tables.tickets
-        parts.append(
-            pd.DataFrame(
-                {"account_id": t["account_id"], "at": t["created_at"], "sentiment": t["sentiment"]}
-            )
-        )
-    if tables.surveys is not None and "sentiment" in tables.surveys:
-        s = tables.surveys
-        parts.append(
-            pd.DataFrame(
-                {
-                    "account_id": s["account_id"],
-                    "at": s["responded_at"],
-                    "sentiment": s["sentiment"],
-                }
-            )
-        )
-    if not parts:
-        return pd.DataFrame(columns=["account_id", "at", "sentiment"])
-    return pd.concat(parts, ignore_index=True).dropna(subset=["sentiment"])
+# The four columns of the mood of one source of text: mean, most negative, count of negative
+# texts and change of the mean, over 90 days. Ticket text is the support family's (a customer
+# writing angry tickets is having support trouble: ``features.support``), survey comments are this
+# family's (what the customer says about the product and the relationship when asked).
+TICKET_MOOD = (
+    "ticket_sentiment_mean_90d",
+    "ticket_sentiment_min_90d",
+    "negative_tickets_90d",
+    "ticket_sentiment_change_90d",
+)
+COMMENT_MOOD = (
+    "comment_sentiment_mean_90d",
+    "comment_sentiment_min_90d",
+    "negative_comments_90d",
+    "comment_sentiment_change_90d",
+)
 
 
-def _has_text(tables: Tables) -> bool:
-    return (tables.tickets is not None and "sentiment" in tables.tickets) or (
-        tables.surveys is not None and "sentiment" in tables.surveys
-    )
+def text_mood(
+    texts: pd.DataFrame, at: str, as_of: pd.Timestamp, accounts: pd.Index, names: tuple[str, ...]
+) -> pd.DataFrame:
+    """The mood of scored texts (a ``sentiment`` column, dated by ``at``, all before ``as_of``):
+    mean and minimum over 90 days, texts below ``NEGATIVE_TEXT`` then, and the mean's change
+    against the 90 days before; ``names`` in that order."""
+    mean, low, negative, change = names
+    texts = texts.dropna(subset=["sentiment"])
+    recent = texts[texts[at] >= as_of - 90 * DAY]
+    earlier = texts[(texts[at] >= as_of - 180 * DAY) & (texts[at] < as_of - 90 * DAY)]
+    by_account = recent.groupby("account_id", sort=False)["sentiment"]
+    out = pd.DataFrame(index=accounts)
+    out[mean] = by_account.mean().reindex(accounts)
+    out[low] = by_account.min().reindex(accounts)
+    out[negative] = count_rows(recent[recent["sentiment"] < NEGATIVE_TEXT], accounts)
+    before = earlier.groupby("account_id", sort=False)["sentiment"].mean()
+    out[change] = out[mean] - before.reindex(accounts)
+    return out
 
 
 def _latest_two(frame: pd.DataFrame, column: str, accounts: pd.Index):
@@ -81,20 +89,11 @@ def _csat_scores(tables: Tables, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def sentiment(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> pd.DataFrame:
-    """Text sentiment over 90 days and its change, the NPS story, and CSAT."""
+    """The mood of survey comments over 90 days and its change, the NPS story, and CSAT."""
     out = pd.DataFrame(index=accounts)
-    if _has_text(tables):
-        texts = _texts(tables)
-        recent = texts[texts["at"] >= as_of - 90 * DAY]
-        earlier = texts[(texts["at"] >= as_of - 180 * DAY) & (texts["at"] < as_of - 90 * DAY)]
-        by_account = recent.groupby("account_id", sort=False)["sentiment"]
-        out["sentiment_mean_90d"] = by_account.mean().reindex(accounts)
-        out["sentiment_min_90d"] = by_account.min().reindex(accounts)
-        negative = recent[recent["sentiment"] < NEGATIVE_TEXT]
-        out["negative_texts_90d"] = count_rows(negative, accounts)
-        before = earlier.groupby("account_id", sort=False)["sentiment"].mean()
-        out["sentiment_change_90d"] = out["sentiment_mean_90d"] - before.reindex(accounts)
     surveys = tables.surveys
+    if surveys is not None and "sentiment" in surveys:
+        out = text_mood(surveys, "responded_at", as_of, accounts, COMMENT_MOOD)
     if surveys is not None:
         nps = surveys[surveys["kind"].astype(str).str.lower() == "nps"]
         latest, before = _latest_two(nps, "score", accounts)

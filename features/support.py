@@ -1,4 +1,5 @@
-"""The support family: tickets, dated by creation; resolution and first response as known then."""
+"""The support family: tickets, dated by creation; resolution and first response as known then;
+the mood of their text (``features.sentiment_features.text_mood``)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from features.contract import Tables
 from features.flags import truthy
 from features.per_account import DAY, count_rows, in_days, relative_change
 from features.pointintime import rows_between
+from features.sentiment_features import TICKET_MOOD, text_mood
 
 HIGH_PRIORITIES = ("high", "urgent", "critical", "p1", "p0")
 
 
 def support_tickets(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> pd.DataFrame:
     """Ticket volume and its change, backlog, priority mix, response and resolution times,
-    escalations, recency."""
+    escalations, the mood of the tickets' text, recency."""
     tickets = tables.tickets
     last_30 = rows_between(tickets, "created_at", as_of - 30 * DAY, as_of)
     prev_30 = rows_between(tickets, "created_at", as_of - 60 * DAY, as_of - 30 * DAY)
@@ -44,6 +46,9 @@ def support_tickets(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> 
     if "escalated" in tickets:
         escalated = last_90[truthy(last_90["escalated"])]
         out["escalations_90d"] = count_rows(escalated, accounts)
+    if "sentiment" in tickets:
+        mood = text_mood(tickets, "created_at", as_of, accounts, TICKET_MOOD)
+        out = pd.concat([out, mood], axis=1)
     last_ticket = tickets.groupby("account_id", sort=False)["created_at"].max().reindex(accounts)
     out["days_since_last_ticket"] = in_days(as_of - last_ticket)
     return out

@@ -103,12 +103,15 @@ CAUSE_P = (0.30, 0.25, 0.20, 0.25)
 #   fall. Side effects: casual users drop out of the 30-day count (adoption: active users), a few
 #   more tickets (x1.3), NPS -2.5, CSAT -1.
 # - support_pain -> support: tickets 3-5x as often, more of them high or urgent, slower first
-#   responses (x2.5) and resolutions (x3.5), more escalations. Side effects: the tickets read
-#   negative (sentiment), NPS -5, CSAT -2.2, customer effort -3.2.
+#   responses (x2.5) and resolutions (x3.5), more escalations, and the tickets read negative (the
+#   mood of ticket text is support in the catalogue: angry tickets are support trouble). Side
+#   effects: NPS -5, CSAT -2.2, customer effort -3.2 (sentiment: what the customer says when
+#   asked).
 # - champion_loss -> adoption: the power users (the champions) and half the others stop using the
-#   product, and the advanced features they used fade (x0.1): fewer active users, lower seat use,
-#   fewer distinct features. Who uses it is adoption, not usage: the catalogue counts active users
-#   and seat utilisation there, and usage is how much the remaining users do. Side effects: the
+#   product, and the advanced features they used fade (x0.1): the most active users gone, fewer
+#   weekly active users, fewer active users, lower seat use, fewer distinct features. Who uses it
+#   is adoption, not usage: the catalogue counts active users, their weekly trend, the most active
+#   users gone and seat utilisation there, and usage is how much is done. Side effects: the
 #   events the champions made are gone (usage), NPS -2.
 # - price -> contract: a 20-40% price rise at a renewal one term (annual) or two to four terms
 #   (monthly) before the churn (``mrr_change_pct``, the contract's one behaviour feature). Side

@@ -16,6 +16,7 @@ from features.catalogue import (
     FEATURES,
     Change,
     DaysSince,
+    Mood,
     Plain,
     Worded,
     feature_phrase,
@@ -95,11 +96,17 @@ def _plain_sentence(
     return before + shown + tail
 
 
-def _sentiment(frame: pd.DataFrame) -> pd.Series:
-    mean = _num(frame, "sentiment_mean_90d")
+def _mood(name: str, texts: str) -> Template:
+    return partial(_mood_sentence, name=name, texts=texts)
+
+
+def _mood_sentence(frame: pd.DataFrame, name: str, texts: str) -> pd.Series:
+    """'Support tickets read negative over 90 days (sentiment -0.43 on -1..1)'."""
+    mean = _num(frame, name)
     mood = np.where(mean < -0.05, "negative", np.where(mean > 0.05, "positive", "neutral"))
     return (
-        "Tickets and survey comments read "
+        texts
+        + " read "
         + pd.Series(mood, index=frame.index, dtype=object)
         + " over 90 days (sentiment "
         + _fmt(mean, "+.2f")
@@ -108,10 +115,18 @@ def _sentiment(frame: pd.DataFrame) -> pd.Series:
 
 
 def _slope(frame: pd.DataFrame) -> pd.Series:
-    slope = _num(frame, "usage_slope_12w")
+    return _trend(frame, "usage_slope_12w", "Weekly usage is ")
+
+
+def _users_slope(frame: pd.DataFrame) -> pd.Series:
+    return _trend(frame, "active_users_slope_12w", "Weekly active users are ")
+
+
+def _trend(frame: pd.DataFrame, name: str, subject: str) -> pd.Series:
+    slope = _num(frame, name)
     trend = _choose(slope < 0, "falling", "rising", frame.index)
     return (
-        "Weekly usage is "
+        subject
         + trend
         + " over the last 12 weeks ("
         + _fmt(slope, "+.0%")
@@ -134,8 +149,8 @@ def _term(frame: pd.DataFrame) -> pd.Series:
 
 
 WORDED: dict[str, Template] = {
-    "mood": _sentiment,
     "trend": _slope,
+    "users_trend": _users_slope,
     "price": _price,
     "term": _term,
 }
@@ -156,6 +171,8 @@ def template(feature: str) -> Template | None:
         return _change(sentence.now, sentence.before, sentence.noun, sentence.window)
     if isinstance(sentence, DaysSince):
         return _days_since(feature, sentence.what)
+    if isinstance(sentence, Mood):
+        return _mood(feature, sentence.texts)
     return WORDED[sentence.key]
 
 
@@ -282,7 +299,7 @@ def movement(feature: str, frame: pd.DataFrame) -> np.ndarray:
     if isinstance(sentence, Change):
         moved = _num(frame, sentence.now) - _num(frame, sentence.before)
         return np.nan_to_num(_sign(moved) * FEATURES[sentence.now].direction)
-    if isinstance(sentence, Worded) and sentence.key in ("trend", "price"):
+    if isinstance(sentence, Worded) and sentence.key in ("trend", "users_trend", "price"):
         return np.nan_to_num(_sign(_num(frame, feature)) * up)
     if isinstance(sentence, Plain) and "change" in feature:
         return np.nan_to_num(_sign(_num(frame, feature)) * up)
@@ -299,7 +316,7 @@ def _reference_spec(feature: str) -> tuple[str, float, str]:
         return ("+.0%" if "change" in feature else ",.0f"), 1.0, ""
     if isinstance(sentence, DaysSince):
         return ",.0f", 1.0, " days ago"
-    if isinstance(sentence, Worded) and sentence.key == "mood":
+    if isinstance(sentence, Mood):
         return "+.2f", 1.0, ""
     if isinstance(sentence, Worded):
         return "+.0%", 1.0, ""

@@ -89,7 +89,7 @@ def test_absent_inputs_leave_features_out():
     tables = tiny_tables()
     no_tickets = build_features(dataclasses.replace(tables, tickets=None), [T])
     assert not any(FEATURES.get(c) and FEATURES[c].family == "support" for c in no_tickets)
-    assert "csat_mean_90d" not in no_tickets and "sentiment_mean_90d" not in no_tickets
+    assert "csat_mean_90d" not in no_tickets and "negative_tickets_90d" not in no_tickets
     no_users = build_features(
         dataclasses.replace(tables, events=tables.events.drop(columns="user_id")), [T]
     )

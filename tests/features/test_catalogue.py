@@ -81,7 +81,13 @@ def test_every_entry_is_behaviour_or_profile_with_the_issues_directions():
     assert is_profile("industry") and is_profile("country") and is_profile("seats")
     assert not is_profile("type_report_build_30d") and direction("type_report_build_30d") == 0
     # more active users, better sentiment, a higher NPS never raise risk; a price rise never helps
-    for name in ("active_users_30d", "sentiment_mean_90d", "latest_nps", "seat_utilisation_30d"):
+    for name in (
+        "active_users_30d",
+        "comment_sentiment_mean_90d",
+        "ticket_sentiment_mean_90d",
+        "latest_nps",
+        "seat_utilisation_30d",
+    ):
         assert direction(name) == UP, name
     for name in ("open_tickets", "is_detractor", "mrr_change_pct", "days_since_last_event"):
         assert direction(name) == DOWN, name

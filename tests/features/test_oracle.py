@@ -79,6 +79,26 @@ def oracle_events(rows, account, t, seats, catalogue, core):
     f["active_users_change_30d"] = ratio(
         f["active_users_30d"] - f["active_users_prev_30d"], f["active_users_prev_30d"]
     )
+    user_weeks = [0] * 12  # distinct users per week, weeks[0] the oldest (as for events)
+    for week in range(12):
+        ages = range(84 - 7 * week - 6, 84 - 7 * week + 1)
+        user_weeks[week] = len({u for u, *_, age in mine if age in ages})
+    user_slope = sum((i - 5.5) * w for i, w in enumerate(user_weeks)) / 143
+    f["active_users_slope_12w"] = ratio(user_slope, sum(user_weeks) / 12)
+    # the most active users of ages 31..180: at least as many active days as the
+    # ceil(n / 4)-th most active of the n users then; the share not seen in the last 30 days
+    then = {}
+    for u, _, d, _, age in mine:
+        if 31 <= age <= 180:
+            then.setdefault(u, set()).add(d)
+    ranked = sorted((len(days) for days in then.values()), reverse=True)
+    recent_users = {u for u, *_, age in mine if age <= 30}
+    top = [
+        u
+        for u, days in then.items()
+        if ranked and len(days) >= ranked[math.ceil(len(ranked) / 4) - 1]
+    ]
+    f["top_users_gone_share_30d"] = ratio(sum(u not in recent_users for u in top), len(top))
     f["events_per_seat_30d"] = ratio(f["events_30d"], seats)
     weeks = [0.0] * 12  # weeks[0] = the oldest of the 12 weeks before t
     for *_, v, age in mine:
@@ -110,25 +130,38 @@ def oracle_events(rows, account, t, seats, catalogue, core):
     return f
 
 
+def mood(texts, t, names):
+    """Mean, minimum, negatives (below -0.3) over 90 days and the mean's change vs the 90 before,
+    of (time, score) pairs before t."""
+    day = pd.Timedelta(days=1)
+    recent = [s for at, s in texts if at >= t - 90 * day]
+    earlier = [s for at, s in texts if t - 180 * day <= at < t - 90 * day]
+    values = (
+        mean(recent),
+        min(recent, default=NAN),
+        sum(1 for s in recent if s < -0.3),
+        mean(recent) - mean(earlier),
+    )
+    return dict(zip(names, values, strict=True))
+
+
 def oracle_sentiment(tables, account, t):
     day = pd.Timedelta(days=1)
-    texts = []
-    for r in tables.tickets.itertuples():
-        s = score(r.text)
-        if r.account_id == account and r.created_at < t and s is not None:
-            texts.append((r.created_at, s))
+    comments = []
     for r in tables.surveys.itertuples():
         s = score(r.comment)
         if r.account_id == account and r.responded_at < t and s is not None:
-            texts.append((r.responded_at, s))
-    recent = [s for at, s in texts if at >= t - 90 * day]
-    earlier = [s for at, s in texts if t - 180 * day <= at < t - 90 * day]
-    f = {
-        "sentiment_mean_90d": mean(recent),
-        "sentiment_min_90d": min(recent, default=NAN),
-        "negative_texts_90d": sum(1 for s in recent if s < -0.3),
-        "sentiment_change_90d": mean(recent) - mean(earlier),
-    }
+            comments.append((r.responded_at, s))
+    f = mood(
+        comments,
+        t,
+        (
+            "comment_sentiment_mean_90d",
+            "comment_sentiment_min_90d",
+            "negative_comments_90d",
+            "comment_sentiment_change_90d",
+        ),
+    )
     nps = sorted(
         (r.responded_at, i, r.score)
         for i, r in enumerate(tables.surveys.itertuples())
@@ -188,6 +221,18 @@ def oracle_support(tables, account, t):
     high = sum(1 for r in last_90 if str(r.priority).lower() in HIGH)
     f["high_priority_share_90d"] = ratio(high, len(last_90))
     f["escalations_90d"] = sum(1 for r in last_90 if r.escalated)
+    texts = []
+    for r in mine:
+        s = score(r.text)
+        if s is not None:
+            texts.append((r.created_at, s))
+    names = (
+        "ticket_sentiment_mean_90d",
+        "ticket_sentiment_min_90d",
+        "negative_tickets_90d",
+        "ticket_sentiment_change_90d",
+    )
+    f.update(mood(texts, t, names))
     f["days_since_last_ticket"] = min(((t - r.created_at) / day for r in mine), default=NAN)
     return f
 

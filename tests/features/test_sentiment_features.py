@@ -1,4 +1,5 @@
-"""The sentiment family by hand: text sentiment windows, the NPS story and CSAT on a tiny frame.
+"""By hand on a tiny frame: survey comments' mood, the NPS story and CSAT (sentiment); the mood of
+ticket text (support).
 
 Texts come already scored (the ``sentiment`` column ``prepare_tables`` adds), so the numbers below
 are worked out from the scores alone; VADER's own scoring is pinned in ``test_sentiment.py``.
@@ -10,8 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from features.catalogue import FEATURES
 from features.contract import Tables
 from features.sentiment_features import sentiment
+from features.support import support_tickets
 
 T = pd.Timestamp("2025-03-01")
 
@@ -21,7 +24,8 @@ def days_before(*days: int) -> list[pd.Timestamp]:
 
 
 def tables() -> Tables:
-    """A: texts in both 90-day windows, two NPS answers, CSAT from tickets and a survey.
+    """A: tickets and survey comments in both 90-day windows, two NPS answers, CSAT from tickets
+    and a survey.
     B: one NPS answer of 10 and nothing else. C: no rows at all."""
     tickets = pd.DataFrame(
         {
@@ -38,7 +42,7 @@ def tables() -> Tables:
             "responded_at": days_before(120, 20, 3, 5),
             "score": [9.0, 3.0, 10.0, 4.0],
             "kind": ["nps", "csat", "nps", "nps"],
-            "sentiment": [np.nan, np.nan, np.nan, 0.1],
+            "sentiment": [0.5, -0.6, np.nan, 0.1],
         }
     ).sort_values("responded_at", ignore_index=True)
     accounts = pd.DataFrame({"account_id": ["A", "B", "C"]})
@@ -52,19 +56,35 @@ def tables() -> Tables:
     return Tables(accounts, subscriptions, tickets=tickets, surveys=surveys)
 
 
-def test_text_sentiment_over_90_days_and_its_change():
+def test_survey_comments_mood_over_90_days_and_its_change():
     f = sentiment(tables(), T, pd.Index(["A", "B", "C"], name="account_id"))
     a = f.loc["A"]
-    # last 90 days: tickets 40 and 10 days ago (0.2, -0.6) and the NPS comment 5 days ago (0.1)
-    assert a["sentiment_mean_90d"] == pytest.approx((0.2 - 0.6 + 0.1) / 3)  # -0.1
-    assert a["sentiment_min_90d"] == -0.6
-    assert a["negative_texts_90d"] == 1.0  # only -0.6 is below -0.3
+    # last 90 days: the CSAT comment 20 days ago (-0.6) and the NPS comment 5 days ago (0.1);
+    # the tickets are support's, not read here
+    assert a["comment_sentiment_mean_90d"] == pytest.approx((-0.6 + 0.1) / 2)  # -0.25
+    assert a["comment_sentiment_min_90d"] == -0.6
+    assert a["negative_comments_90d"] == 1.0  # only -0.6 is below -0.3
+    # the 90 before: the NPS comment 120 days ago (0.5)
+    assert a["comment_sentiment_change_90d"] == pytest.approx(-0.25 - 0.5)
+    for account in ("B", "C"):  # no comment: unknown sentiment, zero negative comments
+        assert np.isnan(f.loc[account, "comment_sentiment_mean_90d"])
+        assert np.isnan(f.loc[account, "comment_sentiment_change_90d"])
+        assert f.loc[account, "negative_comments_90d"] == 0.0
+    assert not [c for c in f if c.startswith("ticket_") or "tickets" in c]
+
+
+def test_ticket_text_mood_is_support():
+    f = support_tickets(tables(), T, pd.Index(["A", "B", "C"], name="account_id"))
+    a = f.loc["A"]
+    # last 90 days: tickets 40 and 10 days ago (0.2, -0.6); the survey comments are not read
+    assert a["ticket_sentiment_mean_90d"] == pytest.approx((0.2 - 0.6) / 2)  # -0.2
+    assert a["ticket_sentiment_min_90d"] == -0.6
+    assert a["negative_tickets_90d"] == 1.0
     # the 90 before: the ticket 100 days ago (0.5); 200 days ago is outside both windows
-    assert a["sentiment_change_90d"] == pytest.approx(-0.1 - 0.5)
-    for account in ("B", "C"):  # no text: unknown sentiment, zero negative texts
-        assert np.isnan(f.loc[account, "sentiment_mean_90d"])
-        assert np.isnan(f.loc[account, "sentiment_change_90d"])
-        assert f.loc[account, "negative_texts_90d"] == 0.0
+    assert a["ticket_sentiment_change_90d"] == pytest.approx(-0.2 - 0.5)
+    assert np.isnan(f.loc["B", "ticket_sentiment_mean_90d"])
+    assert f.loc["B", "negative_tickets_90d"] == 0.0
+    assert {FEATURES[c].family for c in f} == {"support"}
 
 
 def test_nps_latest_change_detractor_and_promoter():

@@ -16,7 +16,15 @@ import shap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from features.catalogue import FEATURES, POINTS_FAMILIES, Change, Plain, Worded, is_profile
+from features.catalogue import (
+    FEATURES,
+    POINTS_FAMILIES,
+    Change,
+    Mood,
+    Plain,
+    Worded,
+    is_profile,
+)
 from features.matrix import build_features
 from features.usage_types import chosen_types
 from health.cli import main
@@ -105,8 +113,10 @@ def _written(name: str, value: float) -> float:
         spec, scale = sentence.spec, sentence.scale
     elif isinstance(sentence, Change):
         spec, scale = ("+.0%" if "change" in name else ",.0f"), 1.0
+    elif isinstance(sentence, Mood):
+        spec, scale = "+.2f", 1.0
     elif isinstance(sentence, Worded):
-        spec, scale = ("+.2f" if sentence.key == "mood" else "+.0%"), 1.0
+        spec, scale = "+.0%", 1.0
     else:
         spec, scale = ",.0f", 1.0
     return float(format(value * scale, spec.replace(",", "")).rstrip("%"))

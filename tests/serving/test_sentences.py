@@ -96,12 +96,18 @@ def test_plain_templates_with_their_formats():
 
 
 def test_sentiment_reads_negative_neutral_or_positive_with_a_neutral_band():
-    assert words("sentiment_mean_90d", sentiment_mean_90d=[-0.3, -0.05, 0.0, 0.05, 0.5]) == [
-        "Tickets and survey comments read negative over 90 days (sentiment -0.30 on -1..1)",
-        "Tickets and survey comments read neutral over 90 days (sentiment -0.05 on -1..1)",
-        "Tickets and survey comments read neutral over 90 days (sentiment +0.00 on -1..1)",
-        "Tickets and survey comments read neutral over 90 days (sentiment +0.05 on -1..1)",
-        "Tickets and survey comments read positive over 90 days (sentiment +0.50 on -1..1)",
+    assert words(
+        "comment_sentiment_mean_90d", comment_sentiment_mean_90d=[-0.3, -0.05, 0.0, 0.05, 0.5]
+    ) == [
+        "Survey comments read negative over 90 days (sentiment -0.30 on -1..1)",
+        "Survey comments read neutral over 90 days (sentiment -0.05 on -1..1)",
+        "Survey comments read neutral over 90 days (sentiment +0.00 on -1..1)",
+        "Survey comments read neutral over 90 days (sentiment +0.05 on -1..1)",
+        "Survey comments read positive over 90 days (sentiment +0.50 on -1..1)",
+    ]
+    assert words("ticket_sentiment_mean_90d", ticket_sentiment_mean_90d=[-0.43, 0.2]) == [
+        "Support tickets read negative over 90 days (sentiment -0.43 on -1..1)",
+        "Support tickets read positive over 90 days (sentiment +0.20 on -1..1)",
     ]
 
 
@@ -109,6 +115,13 @@ def test_usage_slope_falling_and_rising():
     assert words("usage_slope_12w", usage_slope_12w=[-0.08, 0.03]) == [
         "Weekly usage is falling over the last 12 weeks (-8% of the average per week)",
         "Weekly usage is rising over the last 12 weeks (+3% of the average per week)",
+    ]
+
+
+def test_weekly_active_users_falling_and_rising():
+    assert words("active_users_slope_12w", active_users_slope_12w=[-0.07, 0.02]) == [
+        "Weekly active users are falling over the last 12 weeks (-7% of the average per week)",
+        "Weekly active users are rising over the last 12 weeks (+2% of the average per week)",
     ]
 
 
@@ -168,6 +181,19 @@ def test_sentences_for_picks_each_rows_feature_and_leaves_none_empty():
         ("high_priority_share_90d", 0.5, "50% of tickets in 90 days were high priority"),
         ("seat_utilisation_30d", 0.4, "40% of licensed seats were active in the last 30 days"),
         ("features_dropped_30d", 2.0, "Stopped using 2 product features in the last 30 days"),
+        (
+            "top_users_gone_share_30d",
+            0.5,
+            "50% of its most active users (31-180 days ago) were not active in the last 30 days",
+        ),
+        ("negative_tickets_90d", 1.0, "1 support ticket read negative in the last 90 days"),
+        ("negative_tickets_90d", 3.0, "3 support tickets read negative in the last 90 days"),
+        ("negative_comments_90d", 2.0, "2 negative survey comments in the last 90 days"),
+        (
+            "ticket_sentiment_change_90d",
+            -0.25,
+            "Sentiment of support tickets moved -0.25 against the 90 days before",
+        ),
         ("days_to_term_end", 30.0, "Renewal is due in 30 days"),
     ],
 )
