@@ -159,6 +159,20 @@ EQUIVALENT: dict[str, str] = {
         [f"features.labels.x_labels__mutmut_{n}" for n in (34, 55)],
         "None assigned into a float64 array is stored as NaN",
     ),
+    "features.labels.x_stay_labels__mutmut_24": (
+        "astype(None) is numpy's default float64, the same as astype(float)"
+    ),
+    "features.labels.x_stay_labels__mutmut_28": "None assigned into a float64 array is NaN",
+    **dict.fromkeys(
+        [f"features.labels.x_label_known_from__mutmut_{n}" for n in (18, 20)],
+        "frame.get's default None for NaN without the column: pd.Series(None, dtype=float) on "
+        "the frame's index is all NaN, as pd.Series(nan) is",
+    ),
+    **dict.fromkeys(
+        [f"features.labels.x_label_known_from__mutmut_{n}" for n in (27, 30)],
+        "dtype=float left out: days_to_term_end is a number column (float, int or nullable "
+        "Int64, NaN filled with the horizon), and to_timedelta reads each the same",
+    ),
     **dict.fromkeys(
         [f"serving.sentences.x__text__mutmut_{n}" for n in (3, 6)],
         "the Series of one fixed sentence typed str instead of object: every caller takes its "

@@ -124,3 +124,35 @@ def test_decision_points_and_when_each_label_is_known():
     assert list(label_known_from(frame, "renewed", CONFIG)) == [T("2024-05-14")] * 2
     with pytest.raises(ValueError, match="no label window"):
         label_known_from(frame, "upsold", CONFIG)
+
+
+def test_stay_labels_read_the_configs_own_horizon_and_grace():
+    # horizon 30, grace 3: the open-ended row decides at 2024-01-31, and a renewal 5 days late is
+    # a new spell (under the defaults, 90 and 14, both would read the other way).
+    config = LabelConfig(horizon_days=30, renewal_window_days=120, grace_days=3)
+    subscriptions = subs(
+        [
+            ("open", "2023-06-01", "2024-02-10"),
+            ("late", "2023-06-01", "2024-06-01"),
+            ("late", "2024-06-06", "2025-06-06"),
+        ]
+    )
+    grid = pd.DataFrame(
+        {"account_id": ["open", "late"], "as_of": [AS_OF] * 2, "term_end": [pd.NaT, "2024-06-01"]},
+        index=[10, 20],
+    ).astype({"term_end": "datetime64[ns]"})
+    # data end on the grace edge of the later decision point: 2024-06-01 + 3 days, known
+    out = stay_labels(subscriptions, grid, T("2024-06-04"), config)
+    assert list(out.columns) == ["account_id", "as_of", "stayed"]
+    assert list(out["account_id"]) == ["open", "late"]
+    assert list(out["as_of"]) == [AS_OF, AS_OF]
+    assert list(out["stayed"]) == [1.0, 0.0]
+
+
+@pytest.mark.filterwarnings("error")
+def test_without_days_to_term_end_every_stay_label_is_known_at_the_horizon():
+    # no days_to_term_end column at all: each row open-ended, known at as_of + 90 + 14 days
+    frame = pd.DataFrame({"as_of": [AS_OF, T("2024-02-01"), T("2024-03-01")]}, index=[4, 8, 9])
+    known = label_known_from(frame, "stayed", CONFIG)
+    assert list(known.index) == [4, 8, 9]
+    assert list(known) == [T("2024-04-14"), T("2024-05-15"), T("2024-06-13")]
