@@ -174,8 +174,12 @@ EQUIVALENT: dict[str, str] = {
         "Int64, NaN filled with the horizon), and to_timedelta reads each the same",
     ),
     **dict.fromkeys(
-        [f"serving.sentences.x__text__mutmut_{n}" for n in (3, 6)],
-        "the Series of one fixed sentence typed str instead of object: every caller takes its "
+        [
+            *(f"serving.sentences.x__text__mutmut_{n}" for n in (3, 6)),
+            *(f"serving.sentences.x__choose__mutmut_{n}" for n in (3, 6)),
+            *(f"serving.sentences.x__sentiment__mutmut_{n}" for n in (41, 44)),
+        ],
+        "a Series of sentence parts typed str instead of object: every caller takes its "
         "values (.to_numpy() into an object array, or pd.array(dtype='str')), the same strings",
     ),
     **dict.fromkeys(
@@ -183,9 +187,77 @@ EQUIVALENT: dict[str, str] = {
             "serving.sentences.x__change_sentence__mutmut_21",
             "serving.sentences.x__change_sentence__mutmut_27",
             "serving.sentences.x__days_since_sentence__mutmut_20",
+            "serving.sentences.x__generic__mutmut_30",
+            "serving.sentences.x__generic__mutmut_36",
+            "serving.sentences.x__sentiment__mutmut_52",
+            "serving.sentences.x__term__mutmut_21",
+            *(f"serving.sentences.x__type_usage__mutmut_{n}" for n in (39, 62, 110)),
+            *(f"serving.sentences.x__reference_spec__mutmut_{n}" for n in (16, 20, 29, 36)),
         ],
         "format spec 'F' for 'f': they differ only in spelling inf and nan, and NaN is shown as "
-        "'-' before any number is formatted (counts and days are finite)",
+        "'-' before any number is formatted (values and references are finite: counts, days, "
+        "medians of training rows)",
+    ),
+    **dict.fromkeys(
+        [f"serving.sentences.x__num__mutmut_{n}" for n in (2, 4)],
+        "pd.Series(None) or no data on an index for pd.Series(nan): pandas makes both float64 NaN",
+    ),
+    "serving.sentences.x__num__mutmut_6": (
+        "astype(None) is numpy's default float64, the same as astype(float)"
+    ),
+    "serving.sentences.x__sign__mutmut_2": (
+        "to_numpy(dtype=None) for dtype=float: the values come from _num, already float64"
+    ),
+    "serving.sentences.x__generic__mutmut_8": (
+        "to_numeric without errors='coerce': only numeric or bool columns get there (text is "
+        "shown as it is), and they have nothing to coerce"
+    ),
+    "serving.sentences.x__is_text__mutmut_4": (
+        "is_bool_dtype(None): is_numeric_dtype is already true for a bool column"
+    ),
+    "serving.sentences.x__price__mutmut_17": (
+        "change >= 0 for > 0 choosing 'rose': where the change is 0 the sentence is replaced by "
+        "'unchanged'"
+    ),
+    "serving.sentences.x__type_usage__mutmut_52": (
+        "now <= before for < choosing 'down from': where now == before no trend is shown"
+    ),
+    **dict.fromkeys(
+        [
+            *(f"serving.sentences.x_movement__mutmut_{n}" for n in (20, 29, 40)),
+            "serving.sentences.x_reason_sentences__mutmut_38",
+        ],
+        "x / d for x * d: d is a direction these sentences read (UP or DOWN, +1 or -1; a risk's "
+        "+1 or a protective reason's -1), and dividing by +-1 is multiplying by it",
+    ),
+    **dict.fromkeys(
+        [f"serving.sentences.x_reason_sentences__mutmut_{n}" for n in (45, 47)],
+        "2 or -2 for 1 or -1 in the risk's orientation: only the sign of the product is read",
+    ),
+    **dict.fromkeys(
+        [f"serving.sentences.x_reason_sentences__mutmut_{n}" for n in (14, 16)],
+        "the reference's dtype=float left out: side_of_reference hands a float array",
+    ),
+    "serving.sentences.x_reason_sentences__mutmut_32": (
+        "value <= reference for < choosing 'below': the side is written only for a reason on "
+        "the worse (risk) or better (protective) side of the reference, which a value equal to "
+        "it never is (side_of_reference gives 0 there, and rounding keeps order)"
+    ),
+    **dict.fromkeys(
+        [f"serving.sentences.x_shown__mutmut_{n}" for n in (5, 8, 10, 11, 13, 18)],
+        "how the digits are read from the spec: every spec a sentence or reference is written "
+        "with has exactly one '.' (split or rsplit, any maxsplit, the no-'.' branch never taken)",
+    ),
+    **dict.fromkeys(
+        [f"serving.sentences.x_shown__mutmut_{n}" for n in (33, 35)],
+        "the values' dtype=float left out: side_of_reference hands float arrays",
+    ),
+    **dict.fromkeys(
+        [
+            *(f"serving.sentences.x_sentences_for__mutmut_{n}" for n in (3, 6)),
+            *(f"serving.sentences.x_reason_sentences_for__mutmut_{n}" for n in (3, 6)),
+        ],
+        "np.full's dtype=object left out: a None fill makes an object array anyway",
     ),
     "serving.sentences.x__change_sentence__mutmut_39": (
         "b >= 0 for b > 0 in the percentage: a 0 previous value gives inf there, but the "

@@ -47,7 +47,7 @@ def _choose(condition, yes: str, no: str, index: pd.Index) -> pd.Series:
 
 # Templates are built when a sentence is made (``template``), not at import, so every line of
 # them runs under the tests (and a mutant in them can be switched on).
-def _change(now: str, before: str, noun: str, window: str = "the last 30 days") -> Template:
+def _change(now: str, before: str, noun: str, window: str) -> Template:
     """'Active users fell from 42 to 19 over the last 30 days (-55%)'."""
     return partial(_change_sentence, now=now, before=before, noun=noun, window=window)
 
@@ -74,7 +74,7 @@ def _days_since_sentence(frame: pd.DataFrame, name: str, what: str) -> pd.Series
 
 
 def _plain(
-    name: str, before: str, spec: str, after: str, scale: float = 1.0, one: str | None = None
+    name: str, before: str, spec: str, after: str, scale: float, one: str | None
 ) -> Template:
     """'<before><value><after>' with the feature's value formatted by ``spec``."""
     return partial(

@@ -11,7 +11,11 @@ from serving.sentences import (
     driver_sentences,
     feature_label,
     reason_sentences,
+    reason_sentences_for,
+    sentence_key,
     sentences_for,
+    shown,
+    stated_column,
 )
 
 NAN = float("nan")
@@ -344,3 +348,156 @@ def test_a_protective_reason_that_worsened_says_it_is_still_on_the_better_side()
     assert reasons("latest_nps", [8.0], risk=False, latest_nps=[10.0]) == [
         "Latest NPS score is 10 out of 10; accounts like it that stayed: 8"
     ]
+
+
+def test_worded_sentences_keep_the_frames_own_row_labels():
+    def labelled(feature: str, **columns) -> list[str]:
+        out = driver_sentences(feature, pd.DataFrame(columns, index=[7, 3]))
+        assert list(out.index) == [7, 3]
+        return list(out)
+
+    assert labelled("open_tickets", open_tickets=[1.0, 2.0]) == [
+        "1 open support ticket",
+        "2 open support tickets",
+    ]
+    assert labelled("mrr_change_pct", mrr_change_pct=[0.1, -0.2]) == [
+        "Price rose 10% at the last renewal",
+        "Price fell 20% at the last renewal",
+    ]
+    # a flat slope (exactly 0) reads as rising
+    assert labelled("usage_slope_12w", usage_slope_12w=[-0.08, 0.0]) == [
+        "Weekly usage is falling over the last 12 weeks (-8% of the average per week)",
+        "Weekly usage is rising over the last 12 weeks (+0% of the average per week)",
+    ]
+    assert labelled("sentiment_mean_90d", sentiment_mean_90d=[-0.3, 0.5]) == [
+        "Tickets and survey comments read negative over 90 days (sentiment -0.30 on -1..1)",
+        "Tickets and survey comments read positive over 90 days (sentiment +0.50 on -1..1)",
+    ]
+    assert labelled(
+        "type_report_build_30d",
+        type_report_build_30d=[3.0, 12.0],
+        type_report_build_change_30d=[3 / 41 - 1, 0.5],
+    ) == [
+        "Used report build 3 times in 30 days, down from 41",
+        "Used report build 12 times in 30 days, up from 8",
+    ]
+
+
+def test_sentences_on_their_edges():
+    # 730 / 30.4 = 24.01 months (a 31.4-day month would read 23)
+    assert words("term_length_days", term_length_days=[730.0]) == ["On a 24-month term"]
+    # one use this window and none known before it
+    assert words(
+        "type_report_build_30d", type_report_build_30d=[1.0], type_report_build_change_30d=[NAN]
+    ) == ["Used report build 1 times in 30 days, none in the 30 days before"]
+    # a template without a singular form keeps its wording at 1
+    assert words("active_days_30d", active_days_30d=[1.0]) == ["Active on 1 of the last 30 days"]
+
+
+def test_reasons_keep_the_frames_own_row_labels():
+    frame = pd.DataFrame(
+        {"events_30d": [55.0, 19.0], "events_prev_30d": [45.0, 42.0]}, index=[7, 3]
+    )
+    out = reason_sentences("events_30d", frame, np.array([480.0, 480.0]), True)
+    assert list(out.index) == [7, 3]
+    assert list(out) == [
+        "Product usage (events) rose from 45 to 55 over the last 30 days (+22%); "
+        "still below accounts like it that stayed: 480",
+        "Product usage (events) fell from 42 to 19 over the last 30 days (-55%); "
+        "accounts like it that stayed: 480",
+    ]
+    days = pd.DataFrame({"days_since_last_event": [12.0, 9.0]}, index=[7, 3])
+    assert list(reason_sentences("days_since_last_event", days, np.array([1.0, 3.0]), True)) == [
+        "Last product activity 12 days ago; accounts like it that stayed: 1 day ago",
+        "Last product activity 9 days ago; accounts like it that stayed: 3 days ago",
+    ]
+
+
+def test_each_kind_of_reference_is_written_like_its_value():
+    # the mood's two decimals, signed
+    assert reasons("sentiment_mean_90d", [0.1], sentiment_mean_90d=[-0.3]) == [
+        "Tickets and survey comments read negative over 90 days (sentiment -0.30 on -1..1); "
+        "accounts like it that stayed: +0.10"
+    ]
+    # a catalogue entry without a sentence, and a per-type column (no entry): two decimals
+    label = "Days since first use of the core features (average over those used)"
+    assert reasons("days_since_core_adoption", [30.0], days_since_core_adoption=[12.0]) == [
+        f"{label}: 12; accounts like it that stayed: 30.00"
+    ]
+    assert reasons(
+        "type_report_build_30d",
+        [8.0],
+        type_report_build_30d=[3.0],
+        type_report_build_change_30d=[3 / 41 - 1],
+    ) == ["Used report build 3 times in 30 days, down from 41; accounts like it that stayed: 8.00"]
+    # a scaled value: 730 days are 24 months (730 / 30.4 = 24.01)
+    assert reasons("tenure_days", [730.0], tenure_days=[365.0]) == [
+        "Customer for 12 months; accounts like it that stayed: 24"
+    ]
+
+
+def test_a_price_fall_and_an_nps_rise_are_improvements_still_on_the_worse_side():
+    # a higher price is worse: a 10% fall is the improvement, still above the reference's -30%
+    assert reasons("mrr_change_pct", [-0.3], mrr_change_pct=[-0.1]) == [
+        "Price fell 10% at the last renewal; still above accounts like it that stayed: -30%"
+    ]
+    assert reasons("nps_change", [2.0], nps_change=[1.0]) == [
+        "NPS moved +1 points since the previous survey; still below accounts like it that "
+        "stayed: +2"
+    ]
+
+
+def test_reason_sentences_for_picks_each_rows_feature_and_reference():
+    frame = pd.DataFrame(
+        {
+            "active_days_30d": [7.0, 3.0, 9.0, 25.0],
+            "events_30d": [1.0, 1.0, 55.0, 1.0],
+            "events_prev_30d": [1.0, 1.0, 45.0, 1.0],
+        }
+    )
+    chosen = np.array(["active_days_30d", None, "events_30d", "active_days_30d"], dtype=object)
+    out = reason_sentences_for(chosen, frame, np.array([21.0, NAN, 480.0, NAN]), True)
+    assert list(out) == [
+        "Active on 7 of the last 30 days; accounts like it that stayed: 21",
+        None,
+        "Product usage (events) rose from 45 to 55 over the last 30 days (+22%); "
+        "still below accounts like it that stayed: 480",
+        "Active on 25 of the last 30 days",
+    ]
+    # a protective reason: the same rise is not against it
+    out = reason_sentences_for(chosen[2:3], frame.iloc[2:3], np.array([40.0]), False)
+    assert list(out) == [
+        "Product usage (events) rose from 45 to 55 over the last 30 days (+22%); "
+        "accounts like it that stayed: 40"
+    ]
+
+
+def test_which_column_a_sentence_states_and_which_fact_it_tells():
+    assert stated_column("is_detractor") == "latest_nps"
+    assert stated_column("active_days_30d") == "active_days_30d"
+    assert stated_column("events_prev_30d") == "events_prev_30d"
+    assert stated_column("type_report_build_30d") == "type_report_build_30d"
+    # the pair and the change of a window tell one fact, a flag the score it is read from
+    assert sentence_key("active_users_change_30d") == "active_users_30d"
+    assert sentence_key("active_users_prev_30d") == "active_users_30d"
+    assert sentence_key("is_promoter") == "latest_nps"
+    assert sentence_key("active_days_30d") == "active_days_30d"
+    assert sentence_key("type_report_build_30d") == "type_report_build_30d"
+
+
+def test_values_rounded_as_their_sentences_write_them():
+    # ',.1f': one decimal
+    assert list(shown("events_per_seat_30d", np.array([3.26, 3.24]))) == [3.3, 3.2]
+    # '.0%': in percent, no decimals (0.9 is 90, where 101 per unit would read 91)
+    assert list(shown("seat_utilisation_30d", np.array([0.456, 0.9]))) == [46.0, 90.0]
+    # scaled: 365 days are 12 months (365 / 30.4 = 12.007)
+    assert list(shown("tenure_days", np.array([365.0]))) == [12.0]
+    # a window's level (',.0f') and its change ('+.0%'), a count of days, the mood (two decimals)
+    assert list(shown("events_30d", np.array([12.6]))) == [13.0]
+    assert list(shown("events_change_30d", np.array([0.123]))) == [12.0]
+    assert list(shown("days_since_last_event", np.array([3.4]))) == [3.0]
+    assert list(shown("sentiment_mean_90d", np.array([0.123]))) == [0.12]
+    # a flag is rounded like the score it states; no sentence or no entry: two decimals
+    assert list(shown("is_detractor", np.array([6.6]))) == [7.0]
+    assert list(shown("days_since_core_adoption", np.array([1.234]))) == [1.23]
+    assert list(shown("type_report_build_30d", np.array([1.236]))) == [1.24]
