@@ -177,7 +177,6 @@ EQUIVALENT: dict[str, str] = {
         [
             *(f"serving.sentences.x__text__mutmut_{n}" for n in (3, 6)),
             *(f"serving.sentences.x__choose__mutmut_{n}" for n in (3, 6)),
-            *(f"serving.sentences.x__sentiment__mutmut_{n}" for n in (41, 44)),
         ],
         "a Series of sentence parts typed str instead of object: every caller takes its "
         "values (.to_numpy() into an object array, or pd.array(dtype='str')), the same strings",
@@ -189,7 +188,6 @@ EQUIVALENT: dict[str, str] = {
             "serving.sentences.x__days_since_sentence__mutmut_20",
             "serving.sentences.x__generic__mutmut_30",
             "serving.sentences.x__generic__mutmut_36",
-            "serving.sentences.x__sentiment__mutmut_52",
             "serving.sentences.x__term__mutmut_21",
             *(f"serving.sentences.x__type_usage__mutmut_{n}" for n in (39, 62, 110)),
             *(f"serving.sentences.x__reference_spec__mutmut_{n}" for n in (16, 20, 29, 36)),

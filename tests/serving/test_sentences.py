@@ -369,9 +369,13 @@ def test_worded_sentences_keep_the_frames_own_row_labels():
         "Weekly usage is falling over the last 12 weeks (-8% of the average per week)",
         "Weekly usage is rising over the last 12 weeks (+0% of the average per week)",
     ]
-    assert labelled("sentiment_mean_90d", sentiment_mean_90d=[-0.3, 0.5]) == [
-        "Tickets and survey comments read negative over 90 days (sentiment -0.30 on -1..1)",
-        "Tickets and survey comments read positive over 90 days (sentiment +0.50 on -1..1)",
+    assert labelled("ticket_sentiment_mean_90d", ticket_sentiment_mean_90d=[-0.3, 0.5]) == [
+        "Support tickets read negative over 90 days (sentiment -0.30 on -1..1)",
+        "Support tickets read positive over 90 days (sentiment +0.50 on -1..1)",
+    ]
+    assert labelled("active_users_slope_12w", active_users_slope_12w=[0.0, -0.07]) == [
+        "Weekly active users are rising over the last 12 weeks (+0% of the average per week)",
+        "Weekly active users are falling over the last 12 weeks (-7% of the average per week)",
     ]
     assert labelled(
         "type_report_build_30d",
@@ -415,8 +419,8 @@ def test_reasons_keep_the_frames_own_row_labels():
 
 def test_each_kind_of_reference_is_written_like_its_value():
     # the mood's two decimals, signed
-    assert reasons("sentiment_mean_90d", [0.1], sentiment_mean_90d=[-0.3]) == [
-        "Tickets and survey comments read negative over 90 days (sentiment -0.30 on -1..1); "
+    assert reasons("comment_sentiment_mean_90d", [0.1], comment_sentiment_mean_90d=[-0.3]) == [
+        "Survey comments read negative over 90 days (sentiment -0.30 on -1..1); "
         "accounts like it that stayed: +0.10"
     ]
     # a catalogue entry without a sentence, and a per-type column (no entry): two decimals
@@ -440,6 +444,10 @@ def test_a_price_fall_and_an_nps_rise_are_improvements_still_on_the_worse_side()
     # a higher price is worse: a 10% fall is the improvement, still above the reference's -30%
     assert reasons("mrr_change_pct", [-0.3], mrr_change_pct=[-0.1]) == [
         "Price fell 10% at the last renewal; still above accounts like it that stayed: -30%"
+    ]
+    assert reasons("active_users_slope_12w", [0.05], active_users_slope_12w=[0.01]) == [
+        "Weekly active users are rising over the last 12 weeks (+1% of the average per week); "
+        "still below accounts like it that stayed: +5%"
     ]
     assert reasons("nps_change", [2.0], nps_change=[1.0]) == [
         "NPS moved +1 points since the previous survey; still below accounts like it that "
@@ -496,7 +504,7 @@ def test_values_rounded_as_their_sentences_write_them():
     assert list(shown("events_30d", np.array([12.6]))) == [13.0]
     assert list(shown("events_change_30d", np.array([0.123]))) == [12.0]
     assert list(shown("days_since_last_event", np.array([3.4]))) == [3.0]
-    assert list(shown("sentiment_mean_90d", np.array([0.123]))) == [0.12]
+    assert list(shown("ticket_sentiment_mean_90d", np.array([0.123]))) == [0.12]
     # a flag is rounded like the score it states; no sentence or no entry: two decimals
     assert list(shown("is_detractor", np.array([6.6]))) == [7.0]
     assert list(shown("days_since_core_adoption", np.array([1.234]))) == [1.23]
