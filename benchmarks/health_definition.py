@@ -4,7 +4,8 @@ Why: a score made of "when can this account leave" looks like risk but says noth
 customer is doing. This reads a scoring folder written by ``health demo`` (or ``health score``) and
 prints, from the explanations' health points: each family's share of the absolute points, the
 timing features' share (when the term ends, how long it is), the Spearman correlation of the
-health score with the days to the renewal date, and the bands by how far the renewal is. From the
+health score with the days to the renewal date, the yearly footing per cadence (base score: the
+cadence's net effect) and the bands by how far the renewal is. From the
 MLflow store beside it: the health model's out-of-time calibration (ECE) and ROC AUC against the
 logistic baseline on the same validation rows. With ``--backtest``: the backtest's red-band lift
 over the base rate of not staying, separately for decision points 0-90, 90-180 and over 180 days
@@ -79,6 +80,21 @@ def spearman_by_term(scores: pd.DataFrame, days: pd.Series, months: pd.Series) -
             }
         )
     return pd.DataFrame(rows).set_index("term_months")
+
+
+def base_by_cadence(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per months between decisions (the yearly footing's exponent is 12 / months): accounts,
+    the mean base score (a typical account on that cadence, on the footing: where the cadence's
+    net effect on the score sits, never in the points) and the mean health score."""
+    grouped = scores.groupby("decision_months")
+    return pd.DataFrame(
+        {
+            "accounts": grouped.size(),
+            "mean_base_score": grouped["base_score"].mean().round(1),
+            "mean_health": grouped["health_score"].mean().round(1),
+            "mean_stay_at_decision": grouped["stay_probability"].mean().round(3),
+        }
+    )
 
 
 def model_figures(tracking_uri: str) -> pd.DataFrame:
@@ -170,6 +186,9 @@ def main() -> None:
     if (demo / "data").exists():
         print("\nThe same within each term length (the mix of monthly and annual terms aside)")
         print(spearman_by_term(scores, days, term_lengths(demo / "data", scores)).to_string())
+    if "decision_months" in scores and "base_score" in scores:
+        print("\nThe yearly footing: per months between decisions (open-ended: the horizon's)")
+        print(base_by_cadence(scores).to_string())
     print("\nBands by days to renewal")
     print(bands_by_distance(scores, days).to_string())
     db = demo / "mlflow.db"

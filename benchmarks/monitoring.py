@@ -96,7 +96,7 @@ def scores(frame: pd.DataFrame, model, as_of: pd.Timestamp, seed: int) -> pd.Dat
     p = model.probability(frame)
     if seed:
         p = np.clip(p + rng.normal(0, 0.05, len(p)), 0.001, 0.999)
-    health = health_score(1 - p)  # the benchmark's one model stands for both
+    health = health_score(1 - p, np.full(len(p), 12.0))  # one model stands for both
     return pd.DataFrame(
         {
             "account_id": frame["account_id"].to_numpy(),

@@ -16,6 +16,7 @@ from features.subscriptions import contract_mrr, current_rows, main_rows
 from features.timeline import active_terms
 
 STATIC_EXCLUDED = ("account_id", "name", "created_at")
+MONTH_DAYS = 365.25 / 12
 
 
 def licensed_seats(
@@ -50,12 +51,24 @@ def contract(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> pd.Data
         out["mrr_change_pct"] = relative_change(current, previous)
     out["days_to_term_end"] = in_days(terms["term_end"] - as_of)
     out["term_length_days"] = in_days(terms["term_end"] - terms["term_start"])
+    out["term_months"] = term_months(out["term_length_days"])
     out["previous_term_days"] = previous_term_days(subs, terms["term_start"])
     if "plan" in subs:
         plan = main_rows(current_rows(subs, as_of))["plan"].reindex(accounts)
         levels = sorted(set(subs["plan"].dropna().astype(str)))
         out["current_plan"] = pd.Categorical(plan.astype("object"), categories=levels)
     return out.join(static_attributes(tables.accounts, accounts))
+
+
+def term_months(term_length_days: pd.Series) -> pd.Series:
+    """The current term's length in whole months, at least 1 (NaN: open-ended): the contract's
+    cadence (monthly, annual), which a renewal date moved by up to two weeks leaves as it is.
+
+    Whether an account decides twelve times a year or once is who it is; when the decision falls
+    (``days_to_term_end``) is not. Serving puts the health score on a yearly footing with it.
+    """
+    days = pd.to_numeric(term_length_days, errors="coerce").astype(float)
+    return np.maximum(np.rint(days / MONTH_DAYS), 1.0).where(days.notna())
 
 
 def previous_term_days(subscriptions: pd.DataFrame, term_start: pd.Series) -> pd.Series:

@@ -39,6 +39,11 @@ UP, DOWN, UNSETTLED = 1, -1, 0
 # The health model never sees them (so moving a renewal date cannot move a health score); the
 # calendar columns (renewal due, churn within the horizon) do.
 TIMING_FEATURES = frozenset({"days_to_term_end", "term_length_days"})
+# The contract's cadence (monthly, annual, open-ended): who the account is, and what puts its
+# chance at the next decision on a yearly footing (``serving.bands``). The health model sees it, so
+# a monthly and an annual decision get their own base rates; its share sits in the base score of
+# an account on that cadence, never in the points (``serving.score.cadence_in_base``).
+CADENCE_FEATURES = frozenset({"term_months"})
 
 
 @dataclass(frozen=True)
@@ -573,6 +578,12 @@ FEATURES: dict[str, Feature] = {
         ("subscriptions",),
         "length of the current term in days",
         Worded("term"),
+        kind=PROFILE,
+    ),
+    "term_months": Feature(
+        "contract",
+        ("subscriptions",),
+        "length of the current term in whole months (the contract's cadence; empty: open-ended)",
         kind=PROFILE,
     ),
     "previous_term_days": Feature(

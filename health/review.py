@@ -112,7 +112,7 @@ def band_figure(scores: pd.DataFrame) -> Figure:
     stacked = [scores.loc[scores["band"] == b, "health_score"] for b in BANDS]
     hist_ax.hist(stacked, bins=edges, stacked=True, color=[BAND_COLOURS[b] for b in BANDS])
     hist_ax.set(
-        title="Health scores (100 x chance of staying at the next decision point)",
+        title="Health scores (100 x chance of staying through a year, at its next decision's rate)",
         xlabel="health score",
         ylabel="accounts",
         xlim=(0, 100),

@@ -21,14 +21,29 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 from mlflow.tracking import MlflowClient
 
-from features.catalogue import POINTS_FAMILIES, PROFILE, TIMING_FEATURES, points_family
+from features.catalogue import (
+    CADENCE_FEATURES,
+    POINTS_FAMILIES,
+    PROFILE,
+    TIMING_FEATURES,
+    points_family,
+)
 from features.contract import Tables
 from features.events import TypeCatalogue
 from features.labels import LabelConfig
 from features.matrix import build_features
 from features.timeline import observation_end
 from features.usage_types import chosen_types
-from serving.bands import BANDS, BandConfig, band, band_rules, health_score
+from serving.bands import (
+    BANDS,
+    YEAR_MONTHS,
+    BandConfig,
+    band,
+    band_rules,
+    decision_months,
+    health_score,
+    yearly_footing,
+)
 from serving.model import HealthModel, MissingFeaturesError, missing_features
 from serving.outputs import EXPLANATIONS, SCORES, OutputWriter
 from serving.reasons import MIN_REASON_POINTS, choose_reasons, reason_points
@@ -111,27 +126,66 @@ def load_model(uri: str) -> LoadedModel:
 
 
 def health_points(
-    contributions: np.ndarray, base: np.ndarray, model: HealthModel
+    contributions: np.ndarray, base: np.ndarray, model: HealthModel, months: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """SHAP log-odds contributions mapped onto health-score points.
 
     Each feature gets its share of the move from the base score to the account's score, so the
     base score plus every feature's points equals the account's (unrounded) health score:
-    ``100 x P(stays)`` for the health model, ``100 x (1 - P)`` for a model of leaving (churn).
-    Returns (points per feature, base score per row).
+    ``100 x yearly_footing(P(stays), months)`` for the health model (``serving.bands``), so the
+    base score is a typical account's on this account's term, and ``100 x (1 - P)`` for a model
+    of leaving (churn). Returns (points per feature, base score per row).
     """
     margin = base + contributions.sum(axis=1)
-    score = _score_scale(model, model.calibrator(_sigmoid(margin)))
-    base_score = _score_scale(model, model.calibrator(_sigmoid(base)))
+    score = health_of_margin(model, margin, months)
+    base_score = health_of_margin(model, base, months)
     total = contributions.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.where(np.abs(total) > 1e-12, (score - base_score) / total, 0.0)
     return contributions * scale[:, None], base_score
 
 
-def _score_scale(model: HealthModel, probability: np.ndarray) -> np.ndarray:
-    """A model's probability as 0-100 health (staying is healthy; leaving is not)."""
-    return 100 * (probability if model.target == HEALTH_TARGET else 1 - probability)
+def cadence_in_base(
+    contributions: np.ndarray, base: np.ndarray, features: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The SHAP base per row with the cadence's value added (``CADENCE_FEATURES``), and the
+    contributions with the cadence's set to 0: the base score is then a typical account's on
+    this account's contract cadence, and the points spread the move from there.
+
+    Why: the cadence sets both the footing (twelve decisions a year or one) and the base rate
+    at each decision; as points it would show a monthly account +40 for being monthly, with the
+    footing's -40 nowhere in sight. Its net effect is the base scores' spread between cadences.
+    """
+    cadence = [j for j, name in enumerate(features) if name in CADENCE_FEATURES]
+    row_base = np.broadcast_to(np.asarray(base, dtype=float), (len(contributions),)).copy()
+    if not cadence:
+        return contributions, row_base
+    row_base += contributions[:, cadence].sum(axis=1)
+    rest = contributions.copy()
+    rest[:, cadence] = 0.0
+    return rest, row_base
+
+
+def health_of_margin(model: HealthModel, margin: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """Raw log-odds (per row, or rows x features) as unrounded 0-100 health: the calibrated
+    probability of staying on the yearly footing (``months`` per row), or 100 x (1 - P) for a
+    model of leaving."""
+    probability = model.calibrator(_sigmoid(margin))
+    if model.target != HEALTH_TARGET:
+        return 100 * (1 - probability)
+    per_row = np.asarray(months, dtype=float).reshape(-1, *([1] * (np.ndim(margin) - 1)))
+    return 100 * yearly_footing(probability, per_row)
+
+
+def account_decision_months(frame: pd.DataFrame, model: HealthModel) -> np.ndarray:
+    """Each row's months between decisions (``serving.bands.decision_months``) from its current
+    term's length, a calendar fact every engine's feature rows carry; open-ended rows take the
+    model's horizon. Rows that carry no term length at all (a ready table) are on the footing of
+    the model's own label: the probability as it is (12 months)."""
+    if "term_length_days" not in frame:
+        return np.full(len(frame), float(YEAR_MONTHS))
+    horizon = model.meta.get("horizon_days", LabelConfig().horizon_days)
+    return decision_months(numeric_column(frame, "term_length_days"), horizon)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -181,20 +235,22 @@ def score_features(
     prepared = model.prepare(frame)
     p_stay = model.calibrator(model.booster.predict(prepared))
     p_churn = np.full(len(frame), np.nan) if churn is None else churn.model.probability(frame)
-    scores = probability_scores(frame, p_stay, p_churn, renewal_probability(frame, renewal), config)
+    months = account_decision_months(frame, model)
+    scores = probability_scores(
+        frame, p_stay, months, p_churn, renewal_probability(frame, renewal), config
+    )
     explanations = None
     if config.explain:
         raw = model.booster.predict(prepared, pred_contrib=True)
         contributions, base = raw[:, :-1], raw[:, -1]
-        points, base_score = health_points(contributions, base, model)
+        behaviour, row_base = cadence_in_base(contributions, base, model.features)
+        points, base_score = health_points(behaviour, row_base, model, months)
         scores["base_score"] = base_score
         codes = family_codes(frame, model.features)
         for family, values in family_points(points, codes).items():
             scores[f"points_{family}"] = values
         margin = base + contributions.sum(axis=1)
-        effects = reason_points(
-            lambda m: _score_scale(model, model.calibrator(_sigmoid(m))), margin, contributions
-        )
+        effects = reason_points(lambda m: health_of_margin(model, m, months), margin, behaviour)
         for name, values in choose_reasons(
             frame,
             effects,
@@ -216,18 +272,20 @@ def score_features(
 def probability_scores(
     frame: pd.DataFrame,
     p_stay: np.ndarray,
+    months: np.ndarray,
     p_churn: np.ndarray,
     p_renewal: np.ndarray,
     config: ScoreConfig,
 ) -> pd.DataFrame:
     """The columns every engine writes: the health score and its band, then the calendar.
 
-    ``stay_probability`` (staying at the next decision point) makes the health score; the
+    ``stay_probability`` (staying at the next decision point) on the yearly footing
+    (``decision_months`` between decisions; ``year_stay_probability``) makes the health score; the
     calendar says who can leave soon: ``churn_probability`` (leaving within the horizon), when
     the renewal is due, and ``arr_at_risk`` (ARR x churn probability: the ARR expected to be lost
     within the horizon, the to-do list's order).
     """
-    health = health_score(p_stay)
+    health = health_score(p_stay, months)
     mrr = numeric_column(frame, "mrr")
     days = numeric_column(frame, "days_to_term_end")
     as_of = pd.to_datetime(frame["as_of"]).to_numpy()
@@ -237,6 +295,8 @@ def probability_scores(
             "account_id": frame["account_id"].to_numpy(),
             "as_of": frame["as_of"].to_numpy(),
             "stay_probability": p_stay,
+            "decision_months": np.asarray(months, dtype=float),
+            "year_stay_probability": yearly_footing(p_stay, months),
             "health_score": health,
             "band": band(health, config),
             "churn_probability": p_churn,

@@ -97,9 +97,9 @@ def test_an_account_at_100_has_no_reason_and_the_least_healthy_have_one(demo):
     scores, _ = demo
     top = scores[scores["health_score"] >= 100]
     assert top[[f"risk_feature_{k}" for k in (1, 2, 3)]].isna().all().all()
-    least = scores.nsmallest(50, "stay_probability")
+    least = scores.nsmallest(50, "year_stay_probability")
     assert least["risk_feature_1"].notna().mean() >= 0.9
     # the profile adds up in the score as one figure, beside the behaviour families
     points = scores.filter(regex=r"^points_").sum(axis=1) + scores["base_score"]
-    assert np.allclose(points, 100 * scores["stay_probability"])
+    assert np.allclose(points, 100 * scores["year_stay_probability"])
     assert "points_profile" in scores and scores["points_profile"].abs().sum() > 0

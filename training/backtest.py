@@ -134,9 +134,16 @@ def replay(
             days_to_decision=days_to_decision(frame, config.train.labels.horizon_days)
         )
         scored.append(
-            scores[["account_id", "as_of", "stay_probability", "health_score", "band"]].join(
-                outcome
-            )
+            scores[
+                [
+                    "account_id",
+                    "as_of",
+                    "stay_probability",
+                    "decision_months",
+                    "health_score",
+                    "band",
+                ]
+            ].join(outcome)
         )
         fits.append(
             {
@@ -161,15 +168,33 @@ def replay(
 # ----- summaries (pure) -----------------------------------------------------------------------
 
 
+def year_not_stay_rate(left: pd.Series, months: pd.Series) -> float:
+    """The realised share not staying, on the health score's yearly footing: per cadence (months
+    between decisions) ``1 - (1 - rate) ** (12 / months)``, averaged over the rows.
+
+    Why: the score ranks a monthly customer by its chance of lasting a year, but the outcome a
+    backtest row holds is one month's decision; on one footing a band of monthly and annual
+    accounts is compared with a base of both in the same unit. Rows of annual terms count as
+    they are.
+    """
+    if not len(left):
+        return np.nan
+    by_months = left.groupby(months.to_numpy()).agg(["mean", "size"])
+    yearly = 1 - (1 - by_months["mean"]) ** (12 / by_months.index.to_numpy(dtype=float))
+    return float((yearly * by_months["size"]).sum() / by_months["size"].sum())
+
+
 def distance_summary(rows: pd.DataFrame) -> pd.DataFrame:
     """Per distance to the decision point and band: account-dates with a known outcome, the
     share that did not stay (and the mean predicted chance of it: calibration at that distance),
-    and the lift over that distance's base rate of not staying.
+    and the lift over that distance's base rate of not staying; the same on the yearly footing
+    (``year_not_stay_rate``; rows without ``decision_months`` count as annual).
 
     Red's lift in each distance is the health score's test: a customer far from renewal must be
     found as well as one whose renewal is next month.
     """
-    known = rows[rows["stayed"].notna()].assign(
+    months = rows.get("decision_months", 12.0)
+    known = rows.assign(months=months)[rows["stayed"].notna()].assign(
         distance=distance(rows["days_to_decision"]), left=lambda r: 1 - r["stayed"]
     )
     records = []
@@ -177,18 +202,22 @@ def distance_summary(rows: pd.DataFrame) -> pd.DataFrame:
         part = known[known["distance"] == name]
         base = float(part["left"].mean()) if len(part) else np.nan
         predicted = float(1 - part["stay_probability"].mean()) if len(part) else np.nan
+        base_year = year_not_stay_rate(part["left"], part["months"])
         record = {
             "distance": name,
             "accounts": len(part),
             "base_not_stay_rate": base,
             "predicted_not_stay": predicted,
+            "base_year_not_stay_rate": base_year,
         }
         for b in BANDS:
             in_band = part[part["band"] == b]
             rate = float(in_band["left"].mean()) if len(in_band) else np.nan
+            year = year_not_stay_rate(in_band["left"], in_band["months"])
             record[f"accounts_{b}"] = len(in_band)
             record[f"not_stay_rate_{b}"] = rate
             record[f"lift_{b}"] = rate / base if base > 0 else np.nan
+            record[f"year_lift_{b}"] = year / base_year if base_year > 0 else np.nan
         records.append(record)
     return pd.DataFrame(records).set_index("distance")
 
@@ -318,6 +347,7 @@ def summary_metrics(
     for name, row in distance_summary(rows).iterrows():
         key = {"0-90": "0_90", "90-180": "90_180", ">180": "over_180"}[name]
         metrics[f"red_lift_not_stay_{key}"] = float(row["lift_red"])
+        metrics[f"red_year_lift_not_stay_{key}"] = float(row["year_lift_red"])
     for name, row in by_score.iterrows():
         key = name.replace("-", "_")
         metrics[f"accounts_score_{key}"] = float(row["accounts"])

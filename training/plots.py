@@ -71,14 +71,17 @@ def shap_summary_figure(contributions: np.ndarray, values: pd.DataFrame, title: 
     return figure
 
 
-def band_figure(y: np.ndarray, p: np.ndarray, config: BandConfig, title: str) -> Figure:
-    """Realised staying per health band against what was predicted (``p``: P(stays)).
+def band_figure(
+    y: np.ndarray, p: np.ndarray, months: np.ndarray, config: BandConfig, title: str
+) -> Figure:
+    """Realised staying per health band against what was predicted (``p``: P(stays) at the next
+    decision; the band is on the yearly footing of ``months`` between decisions).
 
     Bands are serving's (``serving.bands``), so the chart shows whether a red account really
     churns more than a yellow or a green one.
     """
     y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
-    bands = band(health_score(p), config)
+    bands = band(health_score(p, months), config)
     counts = [int(np.sum(bands == b)) for b in BANDS]
     realised = [
         float(y[bands == b].mean()) if n else 0.0 for b, n in zip(BANDS, counts, strict=True)

@@ -24,7 +24,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from serving.bands import BAND_COLOURS, BANDS, BandConfig, band, health_score
+from serving.bands import BAND_COLOURS, BANDS, YEAR_MONTHS, BandConfig, band, health_score
 
 CURVES = {"probability": "LightGBM (calibrated)", "baseline_probability": "logistic baseline"}
 FIFTHS = ("lowest fifth", "2nd", "3rd", "4th", "highest fifth")
@@ -188,12 +188,15 @@ def outcome_groups(
 ) -> pd.Series:
     """Health bands for the health model; fifths of the predicted probability for the others.
 
-    Bands are defined on the probability of staying at the next decision point only, so the
-    churn and renewal models are grouped by their quintiles.
+    Bands are defined on the probability of staying at the next decision point only (on the
+    yearly footing of each row's ``decision_months``; predictions logged before it have none and
+    are banded as they are), so the churn and renewal models are grouped by their quintiles.
     """
     p = predictions["probability"].to_numpy(dtype=float)
     if target == "stayed":
-        return pd.Series(band(health_score(p), config), index=predictions.index, name="band")
+        months = predictions.get("decision_months", pd.Series(YEAR_MONTHS, predictions.index))
+        health = health_score(p, months.to_numpy(dtype=float))
+        return pd.Series(band(health, config), index=predictions.index, name="band")
     ranks = pd.Series(p, index=predictions.index).rank(method="first")
     return pd.qcut(ranks, 5, labels=list(FIFTHS)).astype(str).rename("predicted fifth")
 

@@ -453,8 +453,17 @@ def validation_predictions(fitted: FittedTarget) -> pd.DataFrame:
             "label": fitted.y_val,
             "probability": fitted.calibrated_val,
             "baseline_probability": fitted.baseline_val,
+            "decision_months": validation_months(fitted),
         }
     )
+
+
+def validation_months(fitted: FittedTarget) -> np.ndarray:
+    """Each validation row's months between decisions, which put the health score on its
+    yearly footing (``serving.score.account_decision_months``)."""
+    from serving.score import account_decision_months
+
+    return account_decision_months(fitted.split.validation, fitted.model)
 
 
 def validation_fingerprint(split: Split, labels: np.ndarray) -> str:
@@ -657,7 +666,13 @@ def _log_plots(fitted: FittedTarget) -> None:
         from serving.score import ScoreConfig
 
         mlflow.log_figure(
-            band_figure(fitted.y_val, fitted.calibrated_val, ScoreConfig(), f"{name}: {window}"),
+            band_figure(
+                fitted.y_val,
+                fitted.calibrated_val,
+                validation_months(fitted),
+                ScoreConfig(),
+                f"{name}: {window}",
+            ),
             "plots/health_bands.png",
         )
 

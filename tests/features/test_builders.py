@@ -175,3 +175,14 @@ def test_previous_term_length_by_hand():
     got = previous_term_days(subs, starts)
     assert list(got.index) == ["A", "B", "C", "D"]
     assert got["A"] == 366 and np.isnan(got["B"]) and got["C"] == 31 and got["D"] == 31
+
+
+def test_term_months_are_whole_months_of_the_current_term():
+    from features.account import term_months
+
+    # 28 and 31 days: 1; 45 days (1.48 months): 1; 3 days: at least 1; 351 days (11.53) and
+    # 380 (12.48): 12; 730: 24; no term length (open-ended): none.
+    days = pd.Series([28.0, 31.0, 45.0, 3.0, 351.0, 380.0, 730.0, np.nan])
+    got = term_months(days)
+    assert got.iloc[:7].tolist() == [1.0, 1.0, 1.0, 1.0, 12.0, 12.0, 24.0]
+    assert np.isnan(got.iloc[7])

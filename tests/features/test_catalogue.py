@@ -74,6 +74,7 @@ def test_every_entry_is_behaviour_or_profile_with_the_issues_directions():
         "tenure_days",
         "mrr",
         "term_length_days",
+        "term_months",
         "current_plan",
         "days_since_first_event",
     ):

@@ -278,6 +278,10 @@ def oracle_contract(tables, account, t):
         "mrr_change_pct": ratio(mrr - previous, previous),
         "days_to_term_end": NAN if pd.isna(term_end) else (term_end - t) / day,
         "term_length_days": NAN if pd.isna(term_end) else (term_end - term_start) / day,
+        # whole months of 365.25 / 12 days, at least one (open-ended: none)
+        "term_months": NAN
+        if pd.isna(term_end)
+        else max(round((term_end - term_start) / day / (365.25 / 12)), 1),
     }
 
 

@@ -9,7 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from serving.bands import BANDS, BandConfig, band, band_label, band_rules, health_score
+from serving.bands import (
+    BANDS,
+    BandConfig,
+    band,
+    band_label,
+    band_rules,
+    decision_months,
+    health_score,
+)
 from serving.calibration import Calibrator
 from serving.model import HealthModel
 from serving.score import (
@@ -20,10 +28,12 @@ from serving.score import (
     probability_scores,
 )
 
+YEARLY = np.full(6, 12.0)  # an annual term: the yearly footing is the probability as it is
+
 
 def test_health_score_rounds_100_times_the_chance_of_staying():
     # 0.896 -> 89.6 -> 90; 0.895 -> 89.5 -> 90 (half to even); 0.885 -> 88.5 -> 88.
-    assert list(health_score(np.array([1.0, 0.896, 0.895, 0.885, 0.7499, 0.0]))) == [
+    assert list(health_score(np.array([1.0, 0.896, 0.895, 0.885, 0.7499, 0.0]), YEARLY)) == [
         100,
         90,
         90,
@@ -34,12 +44,26 @@ def test_health_score_rounds_100_times_the_chance_of_staying():
 
 
 def test_health_score_is_a_whole_number_from_any_numbers():
-    scores = health_score(pd.Series([0.896, 0.5], dtype=object))  # e.g. read from a text column
+    scores = health_score(pd.Series([0.896, 0.5], dtype=object), YEARLY[:2])  # e.g. from text
     assert scores.dtype.kind == "i" and list(scores) == [90, 50]
 
 
+def test_months_between_decisions_are_the_terms_whole_months_or_the_horizons():
+    # 28 and 31 days: 1 month; 351 days = 11.53 months and 380 = 12.48: 12; 730: 24; a 3-day
+    # term still decides at most monthly (at least 1); open-ended: a 90-day horizon is 2.96 -> 3.
+    days = np.array([28, 31, 351, 365, 366, 380, 730, 3, np.nan])
+    assert list(decision_months(days, 90)) == [1, 1, 12, 12, 12, 12, 24, 1, 3]
+
+
+def test_the_yearly_footing_by_hand():
+    # Monthly 0.98 a month: 0.98^12 = 0.7847 -> 78. Annual 0.82: 82. Open-ended over a 3-month
+    # horizon 0.95: 0.95^4 = 0.8145 -> 81. A two-year term 0.81: 0.81^(1/2) = 0.9 -> 90.
+    p = np.array([0.98, 0.82, 0.95, 0.81])
+    assert list(health_score(p, np.array([1.0, 12.0, 3.0, 24.0]))) == [78, 82, 81, 90]
+
+
 def test_band_edges_with_the_default_thresholds():
-    scores = np.array([100, 90, 89, 75, 74, 0])
+    scores = np.array([100, 80, 79, 60, 59, 0])
     assert list(band(scores, BandConfig())) == ["green", "green", "yellow", "yellow", "red", "red"]
 
 
@@ -83,7 +107,7 @@ def test_health_points_by_hand_through_a_platt_calibrator():
     # Platt a=1, b=1 maps sigmoid(z) to sigmoid(z + 1).
     model = tiny_model(Calibrator("platt", a=1.0, b=1.0))
     contributions = np.array([[0.5, -0.2], [0.4, -0.4]])
-    points, base_score = health_points(contributions, np.array([0.0, 0.0]), model)
+    points, base_score = health_points(contributions, np.array([0.0, 0.0]), model, YEARLY[:2])
     # Base: 100 (1 - sigmoid(1)) = 26.894142. Row 0: margin 0.3, score 100 (1 - sigmoid(1.3)) =
     # 21.416502; the move -5.477640 is shared 0.5 : -0.2 of the total 0.3.
     assert base_score == pytest.approx([26.894142, 26.894142])
@@ -100,7 +124,7 @@ def test_health_points_share_each_rows_own_move_and_warn_of_nothing():
     contributions = np.array([[0.5, -0.2], [0.4, -0.4], [0.6, 0.3], [1e-12, 0.0]])
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # 0 / 0 where the contributions cancel is not reported
-        points, base_score = health_points(contributions, np.zeros(4), model)
+        points, base_score = health_points(contributions, np.zeros(4), model, YEARLY[:4])
     assert base_score == pytest.approx([26.894142] * 4)
     assert points[0] == pytest.approx([-9.129400, 3.651760], abs=1e-5)
     assert list(points[1]) == [0.0, 0.0]
@@ -115,9 +139,19 @@ def test_health_points_of_the_health_model_are_100_times_staying():
     # 100 sigmoid(1.3) = 78.583498, a move of +5.477640 shared 0.5 : -0.2 of the total 0.3.
     model = tiny_model(Calibrator("platt", a=1.0, b=1.0), target="stayed")
     contributions = np.array([[0.5, -0.2]])
-    points, base_score = health_points(contributions, np.array([0.0]), model)
+    points, base_score = health_points(contributions, np.array([0.0]), model, YEARLY[:1])
     assert base_score == pytest.approx([73.105858])
     assert points[0] == pytest.approx([9.129400, -3.651760], abs=1e-5)
+
+
+def test_health_points_of_a_monthly_account_are_on_the_yearly_footing():
+    # Monthly: base 100 sigmoid(1)^12 = 2.330377; the row scores 100 sigmoid(1.3)^12 = 5.545954,
+    # a move of +3.215578 shared 0.5 : -0.2 of the total 0.3; base plus points is the score.
+    model = tiny_model(Calibrator("platt", a=1.0, b=1.0), target="stayed")
+    contributions = np.array([[0.5, -0.2]])
+    points, base_score = health_points(contributions, np.array([0.0]), model, np.array([1.0]))
+    assert base_score == pytest.approx([2.330377], abs=1e-6)
+    assert points[0] == pytest.approx([5.359296, -2.143719], abs=1e-6)
 
 
 def test_family_points_sum_each_familys_features():
@@ -154,13 +188,17 @@ def test_probability_scores_columns_by_hand():
         warnings.simplefilter("error")
         out = probability_scores(
             frame,
-            np.array([0.7, 0.95]),  # staying at the next decision point: the health score
+            np.array([0.95, 0.95]),  # staying at the next decision point: the health score
+            np.array([1.0, 3.0]),  # a monthly term; open-ended over a 3-month horizon
             np.array([0.3, 0.05]),  # leaving within the horizon: the calendar
             np.array([0.6, np.nan]),
             ScoreConfig(),
         )
-    assert list(out["health_score"]) == [70, 95]
+    # The same chance at the next decision on the yearly footing: 0.95^12 = 0.540 a year for
+    # the monthly account, 0.95^4 = 0.815 for the open-ended one.
+    assert list(out["health_score"]) == [54, 81]
     assert list(out["band"]) == ["red", "green"]
+    assert list(out["year_stay_probability"]) == pytest.approx([0.540360, 0.814506], abs=1e-6)
     assert list(out["arr"]) == [12000.0, 2400.0]
     assert list(out["arr_at_risk"]) == pytest.approx([3600.0, 120.0])  # p(churn) x 12 x MRR
     assert out["renewal_due_in_days"].iloc[0] == 30 and np.isnan(out["renewal_due_in_days"].iloc[1])
@@ -170,6 +208,8 @@ def test_probability_scores_columns_by_hand():
         "account_id",
         "as_of",
         "stay_probability",
+        "decision_months",
+        "year_stay_probability",
         "health_score",
         "band",
         "churn_probability",
@@ -182,7 +222,7 @@ def test_probability_scores_columns_by_hand():
     ]
     assert list(out["account_id"]) == ["a", "b"]
     assert (out["as_of"] == pd.Timestamp("2025-06-01")).all()
-    assert list(out["stay_probability"]) == [0.7, 0.95]
+    assert list(out["stay_probability"]) == [0.95, 0.95]
     assert list(out["churn_probability"]) == [0.3, 0.05]
     assert out["renewal_probability"].iloc[0] == 0.6 and np.isnan(
         out["renewal_probability"].iloc[1]
@@ -191,6 +231,7 @@ def test_probability_scores_columns_by_hand():
     bare = probability_scores(
         frame[["account_id", "as_of"]],
         np.array([0.7, 0.95]),
+        np.array([12.0, 12.0]),
         np.array([0.3, 0.05]),
         np.array([0.6, 0.1]),
         ScoreConfig(),

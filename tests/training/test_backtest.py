@@ -189,3 +189,13 @@ def test_backtest_report_matches_its_mlflow_run(tmp_path, tracking, demo_tables)
     assert by_band.set_index("band")["accounts"].to_dict() == {
         b: int(logged[f"accounts_{b}"]) for b in bt.BANDS
     }
+
+
+def test_the_yearly_footing_of_a_realised_rate_by_hand():
+    # Four monthly rows, one left: 0.25 a month is 1 - 0.75^12 = 0.968324 a year; two annual
+    # rows, one left: 0.5. Over the six rows: (4 x 0.968324 + 2 x 0.5) / 6 = 0.812216.
+    left = pd.Series([1.0, 0.0, 0.0, 0.0, 1.0, 0.0])
+    months = pd.Series([1.0, 1.0, 1.0, 1.0, 12.0, 12.0])
+    assert bt.year_not_stay_rate(left, months) == pytest.approx(0.812216, abs=1e-6)
+    assert bt.year_not_stay_rate(left[4:], months[4:]) == 0.5  # annual rows count as they are
+    assert np.isnan(bt.year_not_stay_rate(left[:0], months[:0]))
