@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -31,6 +32,124 @@ SCORES, EXPLANATIONS, MANIFEST = "scores", "explanations", "scoring.json"
 # Every name an output set can hold: a set lacking one of them shows it as absent.
 OUTPUT_NAMES = (f"{SCORES}.parquet", f"{SCORES}.csv", f"{EXPLANATIONS}.parquet", MANIFEST)
 SETS, CURRENT = ".sets", ".current"
+
+# ----- the scores file as a customer-success team reads it ----------------------------------------
+
+# Who the account is, its money, the score and when the renewal is due, then why: the columns a
+# spreadsheet or a CRM shows first. The rest follow in the order scoring made them.
+LEAD_COLUMNS = (
+    "account_id",
+    "account_name",
+    "plan",
+    "mrr",
+    "arr",
+    "health_score",
+    "band",
+    "renewal_date",
+    "renewal_due_in_days",
+    "risk_driver_1",
+    "risk_driver_2",
+    "risk_driver_3",
+    "protective_driver",
+    "arr_at_risk",
+    "churn_probability",
+)
+# The to-do list's order (``serving.score.priority_order``): most ARR expected to be lost within
+# the horizon first, then the least healthy; rows without revenue last.
+PRIORITY = (
+    ("arr_at_risk", "descending"),
+    ("health_score", "ascending"),
+    ("account_id", "ascending"),
+)
+PROBABILITIES = (
+    "stay_probability",
+    "year_stay_probability",
+    "churn_probability",
+    "renewal_probability",
+)
+MONEY = ("mrr", "arr", "arr_at_risk")
+WHOLE_NUMBERS = ("health_score", "decision_months", "renewal_due_in_days", "health_change")
+PROBABILITY_DECIMALS, POINTS_DECIMALS = 3, 1
+
+
+def account_names(accounts: pd.DataFrame) -> pd.Series:
+    """The accounts table's ``name`` by account id (empty where the table has no names)."""
+    names = accounts["name"] if "name" in accounts else pd.Series(pd.NA, index=accounts.index)
+    return pd.Series(names.to_numpy(), index=accounts["account_id"].to_numpy(), dtype="str")
+
+
+def _points_columns(columns: pd.Index) -> list[str]:
+    """Columns in health points: the base score, family points, reasons' impacts, changes."""
+    prefixes = ("points_", "risk_impact_", "change_")
+    return [
+        c
+        for c in columns
+        if c in ("base_score", "protective_impact")
+        or (c.startswith(prefixes) and c != "change_summary")
+    ]
+
+
+def published_scores(scores: pd.DataFrame, names: pd.Series | None = None) -> pd.DataFrame:
+    """The scores as the file holds them, for a team to load as it is: the account's name
+    (``names``: ``account_names``) beside its id, ``LEAD_COLUMNS`` first, numbers rounded as
+    people read them (probabilities to 3 places, money to whole units, points to 1 decimal),
+    and one type per column whatever the chunk holds (whole numbers as nullable ``Int64``).
+
+    The explanations are never rounded: their SHAP values must add up exactly.
+    """
+    out = scores.copy()
+    ids = out["account_id"].astype(str)
+    name = pd.Series(pd.NA, index=out.index) if names is None else ids.map(names)
+    out["account_name"] = pd.array(name.to_numpy(dtype=object), dtype="str")
+    if "plan" not in out:
+        out["plan"] = pd.array([pd.NA] * len(out), dtype="str")
+    for column in [c for c in PROBABILITIES if c in out]:
+        out[column] = pd.to_numeric(out[column]).round(PROBABILITY_DECIMALS)
+    for column in [c for c in (*MONEY, *WHOLE_NUMBERS) if c in out]:
+        out[column] = pd.to_numeric(out[column]).round().astype("Int64")
+    for column in _points_columns(out.columns):
+        out[column] = pd.to_numeric(out[column]).round(POINTS_DECIMALS)
+    lead = [c for c in LEAD_COLUMNS if c in out]
+    return out[[*lead, *[c for c in out.columns if c not in lead]]]
+
+
+def read_scores(path: Path) -> pd.DataFrame:
+    """A scores file (or a Spark engine's folder of parts) as pandas, typed as
+    ``published_scores`` makes them: whole numbers as ``Int64`` whichever engine wrote them."""
+    scores = pd.read_parquet(path)
+    for column in [c for c in (*MONEY, *WHOLE_NUMBERS) if c in scores]:
+        scores[column] = scores[column].astype("Int64")
+    return scores
+
+
+def priority_sorted(table: pa.Table) -> pa.Table:
+    """A scores table in ``PRIORITY`` order (by the keys it has; rows without a key last)."""
+    keys = [(name, order, "at_end") for name, order in PRIORITY if name in table.column_names]
+    return table.sort_by(keys) if keys else table
+
+
+def decimals(column: str) -> int | None:
+    """How many decimal places the scores file gives a column (None: as it is)."""
+    if column in PROBABILITIES:
+        return PROBABILITY_DECIMALS
+    if column in _points_columns(pd.Index([column])):
+        return POINTS_DECIMALS
+    return None
+
+
+def scores_csv(table: pa.Table) -> pa.Table:
+    """The scores as the CSV holds them: spreadsheet-safe (``_csv_table``), and each decimal
+    column written with its places (``0.912``, ``80.0``), so that a column of decimals never
+    reads back as whole numbers where every value happens to be whole."""
+    table = _csv_table(table)
+    for i, field in enumerate(table.schema):
+        places = decimals(field.name)
+        if places is None or not pa.types.is_floating(field.type):
+            continue
+        values = table.column(i).to_numpy()
+        text = [None if np.isnan(v) else f"{v:.{places}f}" for v in values]
+        table = table.set_column(i, field.name, pa.array(text, pa.string()))
+    return table
 
 
 def new_set_folder(out_dir: Path) -> Path:
@@ -118,8 +237,8 @@ def live_files(out_dir: Path) -> dict[str, bytes]:
 
 
 class OutputWriter:
-    """Writes scores (Parquet + CSV) and explanations (Parquet) chunk by chunk into a new set
-    folder, and publishes the whole set on ``commit``.
+    """Writes scores and explanations (Parquet) chunk by chunk into a new set folder, and on
+    ``commit`` puts the scores in priority order, writes their CSV and publishes the whole set.
 
     Use as a context manager: leaving it with an exception, or without ``commit``, deletes the
     unfinished set and leaves the live set in ``out_dir`` as it was.
@@ -148,16 +267,9 @@ class OutputWriter:
     def write(self, name: str, frame: pd.DataFrame) -> None:
         """Append a chunk to output ``name`` (every chunk has the first chunk's columns)."""
         table = self._table(name, frame)
-        csv = _csv_table(table) if name == SCORES else None
         if name not in self._writers:
             self._writers[name] = pq.ParquetWriter(self.staging / f"{name}.parquet", table.schema)
-            if csv is not None:
-                self._writers[f"{name}.csv"] = pacsv.CSVWriter(
-                    self.staging / f"{name}.csv", csv.schema
-                )
         self._writers[name].write_table(table)
-        if csv is not None:
-            self._writers[f"{name}.csv"].write_table(csv)
         self.rows[name] = self.rows.get(name, 0) + len(frame)
 
     def _table(self, name: str, frame: pd.DataFrame) -> pa.Table:
@@ -170,14 +282,26 @@ class OutputWriter:
             self._schemas[name] = schema
         return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
 
+    def _rewrite_in_priority_order(self) -> None:
+        """The scores, written chunk by chunk, rewritten whole in ``PRIORITY`` order, and their
+        CSV beside them (the file's rows are the to-do list's; memory holds the scores, one row
+        per account)."""
+        path = self.staging / f"{SCORES}.parquet"
+        table = priority_sorted(pq.read_table(path))
+        pq.write_table(table, path)
+        pacsv.write_csv(scores_csv(table), self.staging / f"{SCORES}.csv")
+
     def _close(self) -> None:
         for writer in self._writers.values():
             writer.close()
         self._writers = {}
 
     def commit(self, manifest: dict[str, Any] | None = None) -> dict[str, Path]:
-        """Finish every file, add the manifest, and publish the set (see ``publish``)."""
+        """Finish every file, put the scores in priority order, add the manifest, and publish
+        the set (see ``publish``)."""
         self._close()
+        if SCORES in self.rows:
+            self._rewrite_in_priority_order()
         if manifest is not None:
             text = json.dumps(manifest, indent=2, default=str) + "\n"
             (self.staging / MANIFEST).write_text(text)

@@ -45,7 +45,15 @@ from serving.bands import (
     yearly_footing,
 )
 from serving.model import HealthModel, MissingFeaturesError, missing_features
-from serving.outputs import EXPLANATIONS, SCORES, OutputWriter
+from serving.outputs import (
+    EXPLANATIONS,
+    PRIORITY,
+    SCORES,
+    OutputWriter,
+    account_names,
+    published_scores,
+    read_scores,
+)
 from serving.reasons import MIN_REASON_POINTS, choose_reasons, reason_points
 
 # When the term ends says when an account *can* leave, not why it would: the health model never
@@ -306,8 +314,20 @@ def probability_scores(
             "mrr": mrr,
             "arr": 12 * mrr,
             "arr_at_risk": p_churn * 12 * mrr,
+            "plan": plan_names(frame),
         }
     )
+
+
+def plan_names(frame: pd.DataFrame) -> pd.api.extensions.ExtensionArray:
+    """Each account's plan as text: its main subscription's (``current_plan``), else the accounts
+    table's ``plan`` column, empty where the data has neither."""
+    plan = pd.Series(pd.NA, index=frame.index, dtype=object)
+    for column in ("plan", "current_plan"):  # the subscription's plan wins where both exist
+        if column in frame:
+            known = frame[column].astype(object).where(frame[column].notna())
+            plan = known.map(lambda v: v if pd.isna(v) else str(v)).where(known.notna(), plan)
+    return pd.array(plan.to_numpy(dtype=object), dtype="str")
 
 
 def model_versions(loaded: LoadedModel | None, rows: int) -> pd.Series:
@@ -430,9 +450,8 @@ def score_changes(
     since = pd.Timestamp(previous["as_of"].max() if since is None else since).date()
     out = pd.DataFrame(index=scores.index)
     out["previous_as_of"] = pd.Series(pd.Timestamp(since), index=scores.index)
-    out["health_change"] = scores["health_score"].to_numpy() - before["health_score"].to_numpy(
-        dtype=float
-    )
+    then = before["health_score"].to_numpy(dtype=float, na_value=np.nan)  # Int64 in the file
+    out["health_change"] = scores["health_score"].to_numpy(dtype=float) - then
     for family in POINTS_FAMILIES:
         now = scores.get(f"points_{family}")
         then = before.get(f"points_{family}")
@@ -479,11 +498,12 @@ def change_sentences(changes: pd.DataFrame, since) -> np.ndarray:
 
 
 def priority_order(scores: pd.DataFrame) -> pd.DataFrame:
-    """Rows in the to-do list's order: most ARR expected to be lost within the horizon first
-    (``arr_at_risk``), then the least healthy; rows without revenue last."""
+    """Rows in the to-do list's order (``serving.outputs.PRIORITY``, which the scores file keeps
+    too): most ARR expected to be lost within the horizon first (``arr_at_risk``), then the least
+    healthy; rows without revenue last."""
     return scores.sort_values(
-        ["arr_at_risk", "health_score", "account_id"],
-        ascending=[False, True, True],
+        [name for name, _ in PRIORITY],
+        ascending=[order == "ascending" for _, order in PRIORITY],
         na_position="last",
         kind="stable",
     )
@@ -527,7 +547,7 @@ class Summary:
     def add(self, scores: pd.DataFrame) -> None:
         self.accounts += len(scores)
         self.health_sum += float(scores["health_score"].sum())
-        self.arr_at_risk += float(np.nansum(scores["arr_at_risk"]))
+        self.arr_at_risk += float(scores["arr_at_risk"].sum(skipna=True))
         for name, count in scores["band"].value_counts().items():
             self.bands[str(name)] += int(count)
         if "arr" in scores:
@@ -567,8 +587,8 @@ class ScoreResult:
 
     @property
     def scores(self) -> pd.DataFrame:
-        """Every account's scores, read back from the written file."""
-        return pd.read_parquet(self.files[f"{SCORES}.parquet"])
+        """Every account's scores, read back from the written file (typed as published)."""
+        return read_scores(self.files[f"{SCORES}.parquet"])
 
     @property
     def explanations(self) -> pd.DataFrame:
@@ -649,13 +669,16 @@ def score_frames(
     config: ScoreConfig,
     writer: OutputWriter,
     previous: pd.DataFrame | None = None,
+    names: pd.Series | None = None,
 ) -> Summary:
-    """Score, explain and write each chunk of feature rows; return the run's summary figures."""
+    """Score, explain and write each chunk of feature rows (the scores as published, with the
+    accounts' ``names``); return the run's summary figures, from the published numbers."""
     summary = Summary()
     for frame in frames:
         scores, explanations = score_features(frame, **models.given(), config=config)
         if previous is not None:
             scores = scores.join(score_changes(scores, previous))
+        scores = published_scores(scores, names)
         writer.write(SCORES, scores)
         if explanations is not None:
             writer.write(EXPLANATIONS, explanations)
@@ -688,7 +711,10 @@ def score_job(
     if frame.empty:
         raise ValueError(f"no account is active on {as_of.date()}: nothing to score")
     before = load_previous(previous if previous is not None else out_dir, as_of)
-    return score_and_write(frame, out_dir, as_of, models, config, before, log_run, parent_run_id)
+    names = account_names(tables.accounts)
+    return score_and_write(
+        frame, out_dir, as_of, models, config, before, log_run, parent_run_id, names
+    )
 
 
 def score_table_job(
@@ -723,14 +749,18 @@ def score_and_write(
     before: pd.DataFrame | None,
     log_run: bool,
     parent_run_id: str | None = None,
+    names: pd.Series | None = None,
 ) -> ScoreResult:
     """Score, explain and write feature rows chunk by chunk, then commit and log the run;
-    ``models.notes`` (a model scored without, and why) go into the manifest."""
+    ``models.notes`` (a model scored without, and why) go into the manifest; ``names`` are the
+    accounts' names (``serving.outputs.account_names``; None: a ready table has none)."""
     models.check(frame)
     manifest = run_manifest(as_of, models, config, before)
     metadata = {"customer_health": json.dumps(manifest, default=str)}
     with OutputWriter(out_dir, metadata) as writer:
-        summary = score_frames(chunks(frame, config.chunk_rows), models, config, writer, before)
+        summary = score_frames(
+            chunks(frame, config.chunk_rows), models, config, writer, before, names
+        )
         manifest["summary"] = summary.metrics()
         files = writer.commit(manifest)
     run_id = log_score_run(manifest, summary, files, parent_run_id) if log_run else None

@@ -40,7 +40,16 @@ from features.spark import (
     stacked,
 )
 from serving.bands import BANDS
-from serving.outputs import EXPLANATIONS, MANIFEST, SCORES, new_set_folder, publish
+from serving.outputs import (
+    EXPLANATIONS,
+    MANIFEST,
+    PRIORITY,
+    SCORES,
+    account_names,
+    new_set_folder,
+    publish,
+    published_scores,
+)
 from serving.score import (
     CHAMPION_URIS,
     ScoreConfig,
@@ -77,12 +86,15 @@ def score_chunk(
     config: ScoreConfig,
     previous: pd.DataFrame | None,
     since: pd.Timestamp | None,
+    names: pd.Series | None = None,
 ) -> list[pd.DataFrame]:
     """``score_features`` (and the change since the previous scores) of one chunk of feature
-    rows, as the pandas engine's ``score_frames`` computes them; each output tagged."""
+    rows, as the pandas engine's ``score_frames`` computes them, the scores as published (with
+    the accounts' ``names``); each output tagged."""
     scores, explanations = score_features(frame, **models.given(), config=config)
     if previous is not None:
         scores = scores.join(score_changes(scores, previous, since))
+    scores = published_scores(scores, names)
     parts = [scores.assign(**{OUTPUT: SCORES})]
     if explanations is not None:
         parts.append(explanations.assign(**{OUTPUT: EXPLANATIONS}))
@@ -106,9 +118,10 @@ def score_partition(
             others = others[others["_table"] != PREVIOUS]
         tables = partition_tables(events, others.drop(columns=_previous_columns(others)))
         frame = models.features(tables, people.dates, types=people.types)
+        names = account_names(tables.accounts)
         parts = [template]
         for chunk in chunks(frame, config.chunk_rows):
-            parts += score_chunk(chunk, models, config, previous, since)
+            parts += score_chunk(chunk, models, config, previous, since, names)
         return pd.concat(parts, ignore_index=True) if len(parts) > 1 else template
 
     return build
@@ -197,13 +210,11 @@ def spark_summary(scores, top_n: int = 20) -> Summary:
     if "health_change" in scores.columns:
         change = F.col("health_change")
         counts = scores.agg(
-            F.count(F.when(~F.isnan(change), 1)).alias("changed"),
+            F.count(F.when(change.isNotNull() & ~F.isnan(change), 1)).alias("changed"),
             F.count(F.when(change <= -10, 1)).alias("down"),
         ).first()
         summary.changed, summary.down_10 = int(counts["changed"]), int(counts["down"])
-    at_risk = F.when(~F.isnan("arr_at_risk"), F.col("arr_at_risk"))
-    order = [at_risk.desc_nulls_last(), F.asc("health_score"), F.asc("account_id")]
-    summary.top = priority_order(scores.orderBy(*order).limit(top_n).toPandas())
+    summary.top = priority_order(scores.orderBy(*spark_priority()).limit(top_n).toPandas())
     return summary
 
 
@@ -333,11 +344,24 @@ def _empty(events, others) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     return (None if events is None else empty_pandas(events)), frame
 
 
+def spark_priority() -> list:
+    """``serving.outputs.PRIORITY`` as Spark sort columns (missing values last)."""
+    from pyspark.sql import functions as F
+
+    return [
+        F.col(name).desc_nulls_last() if order == "descending" else F.col(name).asc_nulls_last()
+        for name, order in PRIORITY
+    ]
+
+
 def _write(outputs, set_dir: Path, columns: dict[str, list[str]]) -> None:
-    """Each output (scores, and explanations when asked for) as a Parquet dataset in the set."""
+    """Each output (scores, and explanations when asked for) as a Parquet dataset in the set;
+    the scores' parts in priority order, as the pandas engine's file."""
     from pyspark.sql import functions as F
 
     for kind in (SCORES, EXPLANATIONS):
         if kind in columns:
             rows = outputs.filter(F.col(OUTPUT) == kind).select(*[f"`{c}`" for c in columns[kind]])
+            if kind == SCORES:
+                rows = rows.orderBy(*spark_priority())
             rows.write.parquet(str(set_dir / f"{kind}.parquet"))

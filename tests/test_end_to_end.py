@@ -83,13 +83,15 @@ def test_health_demo_end_to_end(tmp_path, tracking, capsys):
     assert scores["account_id"].is_unique
     assert scores["churn_probability"].between(0, 1).all()
     assert scores["stay_probability"].between(0, 1).all()
-    assert (scores["health_score"] == np.rint(100 * scores["year_stay_probability"])).all()
+    # the file's numbers are rounded as people read them: the chance to 3 places (0.05 points)
+    year = 100 * scores["year_stay_probability"]
+    assert (np.abs(scores["health_score"] - year) <= 0.55).all()
     assert set(scores["band"]) <= {"green", "yellow", "red"}
     # the least healthy have a reason in words (an account whose risk is its profile has none)
     at_risk = scores.nsmallest(20, "year_stay_probability")
     assert at_risk["risk_driver_1"].str.len().gt(10).mean() >= 0.8
     points = scores.filter(like="points_").sum(axis=1) + scores["base_score"]
-    assert np.allclose(points, 100 * scores["year_stay_probability"], atol=1e-6)
+    assert np.allclose(points, year, atol=0.5)  # eight parts to 0.1 and the chance to 0.001
     renewal = scores["renewal_probability"]
     due = scores["renewal_due_in_days"].between(0, 120)
     assert renewal[due].notna().all() and renewal[~due].isna().all()

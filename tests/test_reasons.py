@@ -101,5 +101,6 @@ def test_an_account_at_100_has_no_reason_and_the_least_healthy_have_one(demo):
     assert least["risk_feature_1"].notna().mean() >= 0.9
     # the profile adds up in the score as one figure, beside the behaviour families
     points = scores.filter(regex=r"^points_").sum(axis=1) + scores["base_score"]
-    assert np.allclose(points, 100 * scores["year_stay_probability"])
+    # to the file's rounding: eight parts to 0.1 points, the chance to 0.001
+    assert np.allclose(points, 100 * scores["year_stay_probability"], atol=0.5)
     assert "points_profile" in scores and scores["points_profile"].abs().sum() > 0

@@ -219,6 +219,7 @@ def test_probability_scores_columns_by_hand():
         "mrr",
         "arr",
         "arr_at_risk",
+        "plan",
     ]
     assert list(out["account_id"]) == ["a", "b"]
     assert (out["as_of"] == pd.Timestamp("2025-06-01")).all()

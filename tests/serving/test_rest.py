@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from serving.outputs import decimals
 from serving.score import ScoreConfig, load_scoring_models, score_job
 
 pytestmark = pytest.mark.slow
@@ -216,8 +217,9 @@ def wait_for_ping(url: str, server: subprocess.Popen, log: Path, timeout: float)
 
 
 def check_against_batch(answer: list[dict], scores: pd.DataFrame, explanations: pd.DataFrame):
-    """Each served row equals the batch scoring's: score, band, probability, points per family,
-    and each reason's sentence, feature and points."""
+    """Each served row equals the batch scoring's: score, band, probability, points per family
+    (the served answer at full precision, the scores file rounded as people read them: compared
+    at the file's places), and each reason's sentence, feature and points."""
     scores = scores.set_index("account_id")
     points = explanations.set_index(["account_id", "feature"])["health_points"]
     top = ScoreConfig().top_drivers
@@ -229,7 +231,8 @@ def check_against_batch(answer: list[dict], scores: pd.DataFrame, explanations: 
         assert row["band"] == expected["band"]
         assert sorted(c for c in row if c.startswith("points_")) == families
         for name in ["stay_probability", "base_score", *families]:
-            assert np.isclose(row[name], expected[name], rtol=0, atol=1e-9), name
+            served = np.round(row[name], decimals(name))  # pandas' rounding, as the file's
+            assert np.isclose(served, expected[name], rtol=0, atol=1e-9), name
         risks = [
             (expected[f"risk_driver_{k}"], expected[f"risk_feature_{k}"])
             for k in range(1, top + 1)
@@ -249,8 +252,9 @@ def check_against_batch(answer: list[dict], scores: pd.DataFrame, explanations: 
         if row["protective"]:
             reasons.append(("protective_impact", row["protective"]))
         for impact, reason in reasons:
+            served = reason["points"]
             if impact in expected:
-                batch_points = expected[impact]
+                batch_points, served = expected[impact], np.round(served, decimals(impact))
             else:
                 batch_points = points.loc[(row["account_id"], reason["feature"])]
-            assert np.isclose(reason["points"], batch_points, rtol=0, atol=1e-9), impact
+            assert np.isclose(served, batch_points, rtol=0, atol=1e-9), impact

@@ -1,0 +1,122 @@
+"""The scores file a customer-success team loads as it is: names, rounding, order, one type per
+column in the CSV and the Parquet alike, every expected value written out by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from serving.outputs import LEAD_COLUMNS, OutputWriter, account_names, published_scores
+
+
+def raw_scores(ids: list[str], arr_at_risk: list[float], health: list[int]) -> pd.DataFrame:
+    """Scores as ``score_features`` makes them: full-precision floats, NaN where unknown."""
+    n = len(ids)
+    return pd.DataFrame(
+        {
+            "account_id": ids,
+            "as_of": pd.Timestamp("2025-12-31"),
+            "stay_probability": np.linspace(0.912345, 0.987654, n),
+            "decision_months": [12.0] * (n - 1) + [np.nan],
+            "health_score": health,
+            "band": ["red"] * n,
+            "churn_probability": [0.123456] * n,
+            "renewal_probability": [np.nan] + [0.8765432] * (n - 1),
+            "renewal_date": [pd.Timestamp("2026-02-11")] * (n - 1) + [pd.NaT],
+            "renewal_due_in_days": [42.0] * (n - 1) + [np.nan],
+            "mrr": [1444.62] * (n - 1) + [np.nan],
+            "arr": [17335.44] * (n - 1) + [np.nan],
+            "arr_at_risk": arr_at_risk,
+            "base_score": [80.04567] * n,
+            "points_usage": [-12.3456] * n,
+            "risk_driver_1": ["Active on 7 of the last 30 days"] * n,
+            "risk_impact_1": [-3.21987] * n,
+            "plan": ["growth"] * n,
+        }
+    )
+
+
+def test_published_scores_round_as_people_read_and_lead_with_who_the_account_is():
+    names = account_names(
+        pd.DataFrame({"account_id": ["A1", "A2"], "name": ["Vertex BV", "Swift"]})
+    )
+    out = published_scores(
+        raw_scores(["A1", "A2", "A3"], [2139.8, 12.5, np.nan], [61, 70, 55]), names
+    )
+    assert list(out.columns[: len([c for c in LEAD_COLUMNS if c in out])]) == [
+        c for c in LEAD_COLUMNS if c in out
+    ]
+    assert out.columns[:3].tolist() == ["account_id", "account_name", "plan"]
+    assert out["account_name"].tolist()[:2] == ["Vertex BV", "Swift"] and pd.isna(
+        out["account_name"][2]
+    )
+    # probabilities to 3 places; money to whole units (1444.62 -> 1445, 17335.44 -> 17335,
+    # 12.5 -> 12: half to even); points to 1 decimal; whole numbers nullable where missing
+    assert out["stay_probability"].tolist() == [0.912, 0.95, 0.988]
+    assert out["churn_probability"].tolist() == [0.123] * 3
+    assert out["renewal_probability"].iloc[1] == 0.877 and np.isnan(
+        out["renewal_probability"].iloc[0]
+    )
+    assert out["mrr"].tolist()[:2] == [1445, 1445] and out["mrr"].isna().tolist() == [
+        False,
+        False,
+        True,
+    ]
+    assert out["arr"].iloc[0] == 17335 and out["arr_at_risk"].tolist()[:2] == [2140, 12]
+    assert str(out["mrr"].dtype) == "Int64" and str(out["renewal_due_in_days"].dtype) == "Int64"
+    assert str(out["decision_months"].dtype) == "Int64" and pd.isna(out["decision_months"].iloc[2])
+    assert out["base_score"].tolist() == [80.0] * 3 and out["points_usage"].tolist() == [-12.3] * 3
+    assert out["risk_impact_1"].tolist() == [-3.2] * 3
+    assert out["health_score"].tolist() == [61, 70, 55]
+
+
+def _kind(kind: pa.DataType) -> str:
+    """What a reader gets from a column: a whole number, a decimal, text or a date."""
+    if pa.types.is_integer(kind):
+        return "integer"
+    if pa.types.is_floating(kind):
+        return "decimal"
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        return "date"
+    if pa.types.is_dictionary(kind):
+        return _kind(kind.value_type)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind):
+        return "text"
+    return str(kind)
+
+
+def test_the_written_file_is_in_priority_order_with_one_type_per_column_in_csv_and_parquet(
+    tmp_path,
+):
+    names = pd.Series(["Vertex BV", "Swift", "Quill", "Orbit"], index=["A1", "A2", "A3", "A4"])
+    first = raw_scores(["A1", "A2"], [120.0, 5000.0], [72, 58])
+    # the second chunk: one account without revenue (no ARR at risk), one tie broken by health
+    second = raw_scores(["A3", "A4"], [5000.0, np.nan], [40, 90])
+    with OutputWriter(tmp_path) as writer:
+        writer.write("scores", published_scores(first, names))
+        writer.write("scores", published_scores(second, names))
+        writer.commit()
+    parquet = pq.read_table(tmp_path / "scores.parquet")
+    # most ARR at risk first (5000 twice: the less healthy A3 before A2), no revenue last
+    assert parquet.column("account_id").to_pylist() == ["A3", "A2", "A1", "A4"]
+    assert parquet.column("account_name").to_pylist() == ["Quill", "Swift", "Vertex BV", "Orbit"]
+    text = [c for c in parquet.column_names if _kind(parquet.schema.field(c).type) == "text"]
+    csv = pacsv.read_csv(
+        tmp_path / "scores.csv",
+        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(text, pa.string())),
+    )
+    assert csv.column_names == parquet.column_names
+    for column in parquet.column_names:
+        assert _kind(csv.schema.field(column).type) == _kind(parquet.schema.field(column).type), (
+            column
+        )
+    assert _kind(parquet.schema.field("mrr").type) == "integer"  # money: whole units, a gap kept
+    assert csv.column("mrr").to_pylist() == [1445, None, 1445, None]
+    assert csv.column("stay_probability").to_pylist() == [0.912, 0.988, 0.912, 0.988]
+    lines = (tmp_path / "scores.csv").read_text().splitlines()
+    assert lines[0].startswith('"account_id","account_name","plan","mrr","arr","health_score"')
+    # a date without a time; decimals with their places (quoted: a spreadsheet reads a number)
+    assert ",2026-02-11," in lines[1] and ',"0.912",' in lines[1] and ',"80.0",' in lines[1]
