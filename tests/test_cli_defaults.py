@@ -37,8 +37,8 @@ def test_parser_defaults_are_the_config_dataclasses():
     assert _defaults("train")["experiment"] == train.experiment
     assert _defaults("train")["seed"] == train.booster.seed
     assert _defaults("features")["horizon_days"] == LabelConfig().horizon_days
-    assert _defaults("score")["green_from"] == score.green_from == 90
-    assert _defaults("score")["red_below"] == score.red_below == 75
+    assert _defaults("score")["green_from"] == score.green_from == 80
+    assert _defaults("score")["red_below"] == score.red_below == 60
     assert _defaults("score")["chunk_rows"] == score.chunk_rows
     # --model is the health score's model; the calendar's churn model has its own flag
     assert _defaults("score")["model"] == CHAMPION_URIS["health"]
