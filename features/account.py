@@ -12,7 +12,7 @@ from features.catalogue import FEATURES
 from features.contract import Tables
 from features.flags import is_flag_column, truthy
 from features.per_account import in_days, relative_change
-from features.subscriptions import contract_mrr, current_rows, main_rows
+from features.subscriptions import contract_mrr, current_rows, main_rows, mrr_at
 from features.timeline import active_terms
 
 STATIC_EXCLUDED = ("account_id", "name", "created_at")
@@ -49,6 +49,8 @@ def contract(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> pd.Data
         current, previous = contract_mrr(subs, as_of, accounts)
         out["mrr"] = current
         out["mrr_change_pct"] = relative_change(current, previous)
+        year_ago = mrr_at(subs, as_of - pd.Timedelta(days=365), accounts)
+        out["mrr_change_12m"] = relative_change(current, year_ago)
     out["days_to_term_end"] = in_days(terms["term_end"] - as_of)
     out["term_length_days"] = in_days(terms["term_end"] - terms["term_start"])
     out["term_months"] = term_months(out["term_length_days"])

@@ -36,6 +36,7 @@ def adoption_columns(
             raw["users_slope_numerator"] * 12 / (2 * 143), raw["users_slope_total"]
         )
         out["top_users_gone_share_30d"] = ratio(raw["top_users_gone"], raw["top_users_then"])
+        out["days_since_top_users_active"] = ratio(raw["top_users_idle_sum"], raw["top_users_then"])
     out["features_used_30d"] = raw["features_used_30d"]
     out["features_used_90d"] = raw["features_used_90d"]
     out["catalogue_share_90d"] = ratio(raw["features_used_90d"], float(catalogue))

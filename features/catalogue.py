@@ -181,11 +181,17 @@ FEATURES: dict[str, Feature] = {
         Plain("Active on ", ".0f", " of the last 90 days"),
         direction=UP,
     ),
-    "events_per_seat_30d": Feature(
+    # How much, apart from how many: events per licensed seat would be seat utilisation (who uses
+    # it: adoption) times each user's activity, so usage keeps the second factor alone.
+    "events_per_user_day_30d": Feature(
         "usage",
         ("events",),
-        "events per licensed seat in the last 30 days",
-        Plain("", ",.1f", " events per licensed seat in the last 30 days"),
+        "events per active user per day they were active (30 days)",
+        Plain(
+            "Each active user made ",
+            ",.1f",
+            " product events a day on the days they used it (last 30 days)",
+        ),
         direction=UP,
     ),
     "usage_slope_12w": Feature(
@@ -260,6 +266,17 @@ FEATURES: dict[str, Feature] = {
             "",
             ".0%",
             " of its most active users (31-180 days ago) were not active in the last 30 days",
+        ),
+        direction=DOWN,
+    ),
+    "days_since_top_users_active": Feature(
+        "adoption",
+        ("events",),
+        "days since the most active users of days 31-180 before were last active (average)",
+        Plain(
+            "Its most active users (31-180 days ago) were last active ",
+            ".0f",
+            " days ago on average",
         ),
         direction=DOWN,
     ),
@@ -537,6 +554,15 @@ FEATURES: dict[str, Feature] = {
         Plain("Sentiment of support tickets moved ", "+.2f", " against the 90 days before"),
         direction=UP,
     ),
+    # Customer effort (CES, 1-7, higher = easier) is asked after an issue is handled: how hard it
+    # was to get help rates the support, so it is support's, as the mood of the tickets is.
+    "ces_mean_90d": Feature(
+        "support",
+        ("surveys",),
+        "average customer effort score (CES, 1-7, higher = easier; 90 days)",
+        Plain("Customer effort (CES) in the last 90 days: ", ".1f", " out of 7 (higher = easier)"),
+        direction=UP,
+    ),
     "days_since_last_ticket": Feature(
         "support",
         ("tickets",),
@@ -564,6 +590,17 @@ FEATURES: dict[str, Feature] = {
         ("subscriptions",),
         "price change of the current term vs the previous one",
         Worded("price", says_when_missing=True),
+        direction=DOWN,
+    ),
+    # The price a year ago against today's: a monthly contract renews every month at the new
+    # price, so a rise three renewals back no longer shows in mrr_change_pct (the latest renewal
+    # against the one before) but is still what the customer pays more than it did. Like
+    # mrr_change_pct it reads an add-on or more seats as a rise.
+    "mrr_change_12m": Feature(
+        "contract",
+        ("subscriptions",),
+        "change in monthly recurring revenue against 12 months before",
+        Plain("Price moved ", "+.0%", " against 12 months before"),
         direction=DOWN,
     ),
     "days_to_term_end": Feature(

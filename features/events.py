@@ -281,6 +281,7 @@ class _Windows:
             seen = np.zeros(len(d.user_acc), bool)
             seen[user[rows]] = True
             raw[name] = self._count(d.user_acc[seen])
+        raw["user_days_30d"] = self._count(d.user_acc[user[age <= 30]])
         # weekly active users of the 12 weeks (distinct users per week), for their slope
         s = _days(d.ud_day, t - 7 * SLOPE_WEEKS, t)
         user_weeks = distinct_sorted(d.ud_user[s] * SLOPE_WEEKS + (t - d.ud_day[s] - 1) // 7)
@@ -288,7 +289,7 @@ class _Windows:
         weight = 11 - 2 * (user_weeks % SLOPE_WEEKS)  # as for events: 2 x (position - 5.5)
         raw["users_slope_numerator"] = self._count(acc, weight.astype(np.float64))
         raw["users_slope_total"] = self._count(acc)
-        raw["top_users_then"], raw["top_users_gone"] = self._top_users(t)
+        raw["top_users_then"], raw["top_users_gone"], raw["top_users_idle_sum"] = self._top_users(t)
         # event types used
         s = _days(d.td_day, t - 90, t)
         pair, age, typ = d.td_pair[s], t - d.td_day[s], d.td_typ[s]
@@ -321,16 +322,20 @@ class _Windows:
         )
         return pd.DataFrame(raw), catalogue, n_core
 
-    def _top_users(self, t: int) -> tuple[np.ndarray, np.ndarray]:
-        """Per account: its most active users of the 150 days before the last 30 (ages 31..180)
-        and how many of them have no activity in the last 30 days. Most active: the users with
-        at least as many active days then as the account's ``ceil(TOP_USER_SHARE * n)``-th most
-        active of its ``n`` users then (ties all count)."""
+    def _top_users(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per account: its most active users of the 150 days before the last 30 (ages 31..180),
+        how many of them have no activity in the last 30 days, and the sum of the days since each
+        was last active. Most active: the users with at least as many active days then as the
+        account's ``ceil(TOP_USER_SHARE * n)``-th most active of its ``n`` users then (ties all
+        count)."""
         d = self.d
         s = _days(d.ud_day, t - 180, t - 30)
         active = np.bincount(d.ud_user[s], minlength=len(d.user_acc))
         recent = np.zeros(len(d.user_acc), bool)
         recent[d.ud_user[_days(d.ud_day, t - 30, t)]] = True
+        last = np.zeros(len(d.user_acc), np.int64)  # a user active then was last active since
+        s = _days(d.ud_day, t - 180, t)
+        np.maximum.at(last, d.ud_user[s], d.ud_day[s])
         users = np.flatnonzero(active > 0)
         acc, days = d.user_acc[users], active[users]
         order = np.lexsort((-days, acc))
@@ -341,7 +346,9 @@ class _Windows:
         has = n > 0
         threshold[has] = days[order][start[has] + k[has] - 1]
         top = days >= threshold[acc]
-        return self._count(acc[top]), self._count(acc[top & ~recent[users]])
+        idle = (t - last[users[top]]).astype(np.float64)
+        gone = self._count(acc[top & ~recent[users]])
+        return self._count(acc[top]), gone, self._count(acc[top], idle)
 
     def top_types(self, t: int, k: int) -> list[int]:
         """Codes of the ``k`` event types most accounts used before ``t`` (ties: more events,
@@ -519,7 +526,7 @@ def event_features(
         raw = _filled(raw.reindex(rows).reset_index(drop=True))
         frame = pd.concat(
             [
-                usage_columns(raw, t),
+                usage_columns(raw, t, daily.has_users),
                 adoption_columns(raw, t, catalogue, n_core, daily.has_users),
             ],
             axis=1,

@@ -210,3 +210,12 @@ def contract_mrr(
     before = rows[(rows["start_date"] < rows["_change"]) & (rows["_end"] >= rows["_change"])]
     previous = before.groupby("account_id", sort=False)["mrr"].sum(min_count=1)
     return current.reindex(accounts).astype(float), previous.reindex(accounts).astype(float)
+
+
+def mrr_at(subscriptions: pd.DataFrame, moment: pd.Timestamp, accounts: pd.Index) -> pd.Series:
+    """The contract's MRR at an earlier ``moment``: the sum over the rows covering it (started
+    before it, not ended before it); NaN where none did (not yet a customer then)."""
+    end = subscriptions["end_date"].fillna(OPEN_END)
+    covering = subscriptions[(subscriptions["start_date"] < moment) & (end >= moment)]
+    mrr = covering.groupby("account_id", sort=False)["mrr"].sum(min_count=1)
+    return mrr.reindex(accounts).astype(float)

@@ -16,7 +16,7 @@ HIGH_PRIORITIES = ("high", "urgent", "critical", "p1", "p0")
 
 def support_tickets(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> pd.DataFrame:
     """Ticket volume and its change, backlog, priority mix, response and resolution times,
-    escalations, the mood of the tickets' text, recency."""
+    escalations, the mood of the tickets' text, customer effort (CES surveys), recency."""
     tickets = tables.tickets
     last_30 = rows_between(tickets, "created_at", as_of - 30 * DAY, as_of)
     prev_30 = rows_between(tickets, "created_at", as_of - 60 * DAY, as_of - 30 * DAY)
@@ -49,6 +49,12 @@ def support_tickets(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> 
     if "sentiment" in tickets:
         mood = text_mood(tickets, "created_at", as_of, accounts, TICKET_MOOD)
         out = pd.concat([out, mood], axis=1)
+    surveys = tables.surveys
+    if surveys is not None:
+        ces = surveys[surveys["kind"].astype(str).str.lower() == "ces"]
+        ces = ces[ces["responded_at"] >= as_of - 90 * DAY]
+        mean = ces.groupby("account_id", sort=False)["score"].mean()
+        out["ces_mean_90d"] = mean.reindex(accounts).astype(float)
     last_ticket = tickets.groupby("account_id", sort=False)["created_at"].max().reindex(accounts)
     out["days_since_last_ticket"] = in_days(as_of - last_ticket)
     return out

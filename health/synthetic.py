@@ -99,20 +99,21 @@ CAUSE_P = (0.30, 0.25, 0.20, 0.25)
 # ground truth (``ground_truth.family``, what the explanations are checked against); the others
 # move too, less, as they would in life.
 # - usage_decay -> usage: every user is active on fewer days (daily chance x up to 0.3) and does
-#   less each day (counts x up to 0.5): events, active days, events per seat and the weekly trend
-#   fall. Side effects: casual users drop out of the 30-day count (adoption: active users), a few
-#   more tickets (x1.3), NPS -2.5, CSAT -1.
+#   less each day (counts x up to 0.5): events, active days, events per seat and per user-day
+#   and the weekly trend fall. Side effects: casual users drop out of the 30-day count
+#   (adoption: active users), a few more tickets (x1.3), NPS -2.5, CSAT -1.
 # - support_pain -> support: tickets 3-5x as often, more of them high or urgent, slower first
-#   responses (x2.5) and resolutions (x3.5), more escalations, and the tickets read negative (the
-#   mood of ticket text is support in the catalogue: angry tickets are support trouble). Side
-#   effects: NPS -5, CSAT -2.2, customer effort -3.2 (sentiment: what the customer says when
-#   asked).
+#   responses (x2.5) and resolutions (x3.5), more escalations, tickets that read negative (the
+#   mood of ticket text is support in the catalogue: angry tickets are support trouble), and
+#   customer effort after tickets -3.2 (CES rates how hard it was to get help: support too).
+#   Side effects: NPS -5, CSAT -2.2 (sentiment: what the customer says of the relationship).
 # - champion_loss -> adoption: the power users (the champions) and half the others stop using the
-#   product, and the advanced features they used fade (x0.1): the most active users gone, fewer
-#   weekly active users, fewer active users, lower seat use, fewer distinct features. Who uses it
-#   is adoption, not usage: the catalogue counts active users, their weekly trend, the most active
-#   users gone and seat utilisation there, and usage is how much is done. Side effects: the
-#   events the champions made are gone (usage), NPS -2.
+#   product, and the advanced features they used fade (x0.1): the most active users gone (and
+#   for how long), fewer weekly active users, fewer active users, lower seat use, fewer distinct
+#   features. Who uses it is adoption, not usage: the catalogue counts active users, their weekly
+#   trend, the most active users gone and seat utilisation there, and usage is how much is done
+#   (events per user-day apart from how many users). Side effects: the events the champions made
+#   are gone (usage), NPS -2.
 # - price -> contract: a 20-40% price rise at a renewal one term (annual) or two to four terms
 #   (monthly) before the churn (``mrr_change_pct``, the contract's one behaviour feature). Side
 #   effects: NPS comments about price, NPS -4, CSAT -1.2, a few more tickets (x1.3).

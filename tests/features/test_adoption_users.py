@@ -1,4 +1,5 @@
-"""Who uses the product, by hand: the most active users gone and the weekly active users' trend."""
+"""Who uses the product apart from how much, by hand: the most active users gone and how long
+they have been away, the weekly active users' trend, and events per user-day."""
 
 from __future__ import annotations
 
@@ -57,6 +58,21 @@ def test_share_of_the_most_active_users_not_seen_in_the_last_30_days():
     assert np.isnan(f.loc["C", "top_users_gone_share_30d"])
     # D: w1 (80 days ago) is the only user then and was active yesterday
     assert f.loc["D", "top_users_gone_share_30d"] == 0.0
+
+    # how long the most active users have been away, on average: u1 last 40 days ago; v1 30 and
+    # v2 31 days ago; w1 yesterday; none for C
+    assert f.loc["A", "days_since_top_users_active"] == 40.0
+    assert f.loc["B", "days_since_top_users_active"] == (30 + 31) / 2
+    assert f.loc["D", "days_since_top_users_active"] == 1.0
+    assert np.isnan(f.loc["C", "days_since_top_users_active"])
+
+
+def test_events_per_user_day():
+    f = build_features(tables(), [T]).set_index("account_id")
+    # one event of value 1 per user-day: B's last 30 days hold v1's day 30 ago only; D's hold
+    # w1 yesterday and w2 on two days, so 3 events over 3 user-days
+    assert f.loc["B", "events_per_user_day_30d"] == 1.0
+    assert f.loc["D", "events_per_user_day_30d"] == 1.0
 
 
 def test_weekly_active_users_trend_over_12_weeks():

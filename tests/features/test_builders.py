@@ -68,7 +68,9 @@ def test_hand_computed_usage_adoption_and_support():
     assert a["events_change_30d"] == pytest.approx(0.5)
     assert (a["active_days_7d"], a["active_days_30d"], a["active_days_90d"]) == (1.0, 2.0, 3.0)
     assert (a["active_users_7d"], a["active_users_30d"], a["active_users_prev_30d"]) == (2, 2, 1)
-    assert a["events_per_seat_30d"] == 6.0 / 4 and a["seat_utilisation_30d"] == 2 / 4
+    assert a["seat_utilisation_30d"] == 2 / 4
+    # user-days of the last 30 days: u1 and u2 yesterday, u1 30 days ago: 6 events over 3
+    assert a["events_per_user_day_30d"] == 6.0 / 3
     assert a["days_since_last_event"] == 1.0 and a["days_since_first_event"] == 31.0
     assert (a["features_used_30d"], a["features_used_90d"], a["features_dropped_30d"]) == (2, 3, 1)
     assert a["catalogue_share_90d"] == 1.0 and a["features_new_30d"] == 2.0
@@ -186,3 +188,22 @@ def test_term_months_are_whole_months_of_the_current_term():
     got = term_months(days)
     assert got.iloc[:7].tolist() == [1.0, 1.0, 1.0, 1.0, 12.0, 12.0, 24.0]
     assert np.isnan(got.iloc[7])
+
+
+def test_price_against_a_year_before_sees_a_rise_renewals_back():
+    """M pays 100 until December, then 130, renewed at 130 in February: the latest renewal
+    changed nothing, but against 12 months before (2024-03-01, the first row) it pays 30% more.
+    N was not a customer a year before."""
+    subscriptions = pd.DataFrame(
+        {
+            "account_id": ["M", "M", "M", "M", "N"],
+            "start_date": ts("2024-01-01", "2024-06-01", "2024-12-01", "2025-02-01", "2024-06-01"),
+            "end_date": ts("2024-06-01", "2024-12-01", "2025-02-01", "2025-04-01", "NaT"),
+            "mrr": [100.0, 100.0, 130.0, 130.0, 50.0],
+        }
+    )
+    tables = Tables(pd.DataFrame({"account_id": ["M", "N"]}), subscriptions)
+    f = build_features(tables, [T]).set_index("account_id")
+    assert f.loc["M", "mrr_change_pct"] == 0.0
+    assert f.loc["M", "mrr_change_12m"] == pytest.approx(0.3)
+    assert np.isnan(f.loc["N", "mrr_change_12m"])

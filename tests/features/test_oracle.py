@@ -6,6 +6,7 @@ row by row in plain Python, one account and one as-of date at a time.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import math
 from pathlib import Path
@@ -99,7 +100,10 @@ def oracle_events(rows, account, t, seats, catalogue, core):
         if ranked and len(days) >= ranked[math.ceil(len(ranked) / 4) - 1]
     ]
     f["top_users_gone_share_30d"] = ratio(sum(u not in recent_users for u in top), len(top))
-    f["events_per_seat_30d"] = ratio(f["events_30d"], seats)
+    last_seen = {u: min(age for v, *_, age in mine if v == u) for u in top}
+    f["days_since_top_users_active"] = mean(list(last_seen.values()))
+    user_days = len({(u, d) for u, _, d, _, age in mine if age <= 30})
+    f["events_per_user_day_30d"] = ratio(f["events_30d"], user_days)
     weeks = [0.0] * 12  # weeks[0] = the oldest of the 12 weeks before t
     for *_, v, age in mine:
         if age <= 84:
@@ -233,6 +237,12 @@ def oracle_support(tables, account, t):
         "ticket_sentiment_change_90d",
     )
     f.update(mood(texts, t, names))
+    ces = [
+        r.score
+        for r in tables.surveys.itertuples()
+        if r.account_id == account and r.kind == "ces" and t - 90 * day <= r.responded_at < t
+    ]
+    f["ces_mean_90d"] = mean(ces)
     f["days_since_last_ticket"] = min(((t - r.created_at) / day for r in mine), default=NAN)
     return f
 
@@ -265,6 +275,7 @@ def oracle_contract(tables, account, t):
     changes = [x[0] for x in terms] + [x[2] for x in terms if not pd.isna(x[2]) and x[2] < t]
     latest = max(changes)
     previous = total([x for x in terms if covers(x, latest)])
+    year_ago = total([x for x in terms if covers(x, t - 365 * day)])
     # the term before the current one: the latest row that ended by the current start (the
     # largest MRR among rows ending then, then the last listed)
     ended = [x for x in terms if not pd.isna(x[2]) and x[2] <= term_start]
@@ -276,6 +287,7 @@ def oracle_contract(tables, account, t):
         "tenure_days": (t - min(x[0] for x in terms)) / day,
         "mrr": mrr,
         "mrr_change_pct": ratio(mrr - previous, previous),
+        "mrr_change_12m": ratio(mrr - year_ago, year_ago),
         "days_to_term_end": NAN if pd.isna(term_end) else (term_end - t) / day,
         "term_length_days": NAN if pd.isna(term_end) else (term_end - term_start) / day,
         # whole months of 365.25 / 12 days, at least one (open-ended: none)
@@ -306,13 +318,24 @@ def oracle_features(tables, t):
     return pd.DataFrame.from_dict(out, orient="index")
 
 
+def with_ces(tables):
+    """The random tables with a customer effort (CES) answer 10 days after each survey answer."""
+    surveys = tables.surveys
+    ces = surveys.assign(
+        kind="ces", responded_at=surveys["responded_at"] + pd.Timedelta(days=10), comment=None
+    )
+    surveys = pd.concat([surveys, ces], ignore_index=True)
+    surveys = surveys.sort_values("responded_at", kind="stable", ignore_index=True)
+    return dataclasses.replace(tables, surveys=surveys)
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**31),
     days=st.lists(st.integers(30, 280), min_size=1, max_size=3, unique=True),
 )
 def test_fast_builders_agree_with_the_per_account_oracle(seed, days):
-    tables = random_tables(seed, n_accounts=5, n_events=120)
+    tables = with_ces(random_tables(seed, n_accounts=5, n_events=120))
     dates = [as_of_day(d) for d in days]
     fast = build_features(tables, dates)
     for t in dates:

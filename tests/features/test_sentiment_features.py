@@ -38,11 +38,11 @@ def tables() -> Tables:
     )
     surveys = pd.DataFrame(
         {
-            "account_id": ["A", "A", "B", "A"],
-            "responded_at": days_before(120, 20, 3, 5),
-            "score": [9.0, 3.0, 10.0, 4.0],
-            "kind": ["nps", "csat", "nps", "nps"],
-            "sentiment": [0.5, -0.6, np.nan, 0.1],
+            "account_id": ["A", "A", "B", "A", "A", "A", "A"],
+            "responded_at": days_before(120, 20, 3, 5, 95, 30, 60),
+            "score": [9.0, 3.0, 10.0, 4.0, 7.0, 2.0, 3.0],
+            "kind": ["nps", "csat", "nps", "nps", "ces", "ces", "CES"],
+            "sentiment": [0.5, -0.6, np.nan, 0.1, np.nan, np.nan, np.nan],
         }
     ).sort_values("responded_at", ignore_index=True)
     accounts = pd.DataFrame({"account_id": ["A", "B", "C"]})
@@ -73,7 +73,7 @@ def test_survey_comments_mood_over_90_days_and_its_change():
     assert not [c for c in f if c.startswith("ticket_") or "tickets" in c]
 
 
-def test_ticket_text_mood_is_support():
+def test_ticket_text_mood_and_customer_effort_are_support():
     f = support_tickets(tables(), T, pd.Index(["A", "B", "C"], name="account_id"))
     a = f.loc["A"]
     # last 90 days: tickets 40 and 10 days ago (0.2, -0.6); the survey comments are not read
@@ -84,6 +84,9 @@ def test_ticket_text_mood_is_support():
     assert a["ticket_sentiment_change_90d"] == pytest.approx(-0.2 - 0.5)
     assert np.isnan(f.loc["B", "ticket_sentiment_mean_90d"])
     assert f.loc["B", "negative_tickets_90d"] == 0.0
+    # customer effort: A's answers 30 and 60 days ago (2, 3); 95 days ago is outside the window
+    assert f.loc["A", "ces_mean_90d"] == 2.5
+    assert np.isnan(f.loc["B", "ces_mean_90d"])
     assert {FEATURES[c].family for c in f} == {"support"}
 
 

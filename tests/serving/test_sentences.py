@@ -79,8 +79,8 @@ def test_plain_templates_with_their_formats():
     ]
     assert words("mrr", mrr=[1500.0]) == ["Pays 1,500 a month"]
     assert words("tenure_days", tenure_days=[365.0]) == ["Customer for 12 months"]
-    assert words("events_per_seat_30d", events_per_seat_30d=[3.25]) == [
-        "3.2 events per licensed seat in the last 30 days"
+    assert words("events_per_user_day_30d", events_per_user_day_30d=[3.25]) == [
+        "Each active user made 3.2 product events a day on the days they used it (last 30 days)"
     ]
     # a flag is worded by the score it is read from, so it is true whichever way it is offered
     assert words("is_detractor", is_detractor=[1.0], latest_nps=[3.0]) == [
@@ -190,6 +190,22 @@ def test_sentences_for_picks_each_rows_feature_and_leaves_none_empty():
             0.5,
             "50% of its most active users (31-180 days ago) were not active in the last 30 days",
         ),
+        (
+            "days_since_top_users_active",
+            45.0,
+            "Its most active users (31-180 days ago) were last active 45 days ago on average",
+        ),
+        (
+            "events_per_user_day_30d",
+            12.25,
+            "Each active user made 12.2 product events a day on the days they used it (last 30 days)",
+        ),
+        (
+            "ces_mean_90d",
+            3.5,
+            "Customer effort (CES) in the last 90 days: 3.5 out of 7 (higher = easier)",
+        ),
+        ("mrr_change_12m", 0.3, "Price moved +30% against 12 months before"),
         ("negative_tickets_90d", 1.0, "1 support ticket read negative in the last 90 days"),
         ("negative_tickets_90d", 3.0, "3 support tickets read negative in the last 90 days"),
         ("negative_comments_90d", 2.0, "2 negative survey comments in the last 90 days"),
@@ -495,7 +511,7 @@ def test_which_column_a_sentence_states_and_which_fact_it_tells():
 
 def test_values_rounded_as_their_sentences_write_them():
     # ',.1f': one decimal
-    assert list(shown("events_per_seat_30d", np.array([3.26, 3.24]))) == [3.3, 3.2]
+    assert list(shown("events_per_user_day_30d", np.array([3.26, 3.24]))) == [3.3, 3.2]
     # '.0%': in percent, no decimals (0.9 is 90, where 101 per unit would read 91)
     assert list(shown("seat_utilisation_30d", np.array([0.456, 0.9]))) == [46.0, 90.0]
     # scaled: 365 days are 12 months (365 / 30.4 = 12.007)
