@@ -105,20 +105,43 @@ def print_top_risk(
 
 
 def print_backtest(console: Console, result) -> None:
-    m = result.summary.metrics
-    table = Table(title=f"Backtest over {int(m['backtest_dates'])} dates: outcome per band")
-    for column in ("band", "account-dates", "churned", "renewed (of due)"):
+    """The backtest's story per band, in account-dates, and how early red or yellow showed."""
+    m, story = result.summary.metrics, result.summary.story
+    title = f"Backtest over {int(m['backtest_dates'])} dates: per band, in account-dates"
+    table = Table(title=title)
+    columns = (
+        "band",
+        "account-dates",
+        "share",
+        "not stayed (95% CI)",
+        "lift",
+        "recall",
+        "yearly lift",
+        "yearly recall",
+    )
+    for column in columns:
         table.add_column(column, justify="right")
-    for name, row in result.summary.by_band.iterrows():
-        churn = "-" if pd.isna(row["churn_rate"]) else f"{row['churn_rate']:.1%}"
-        renew = "-" if pd.isna(row["renewal_rate"]) else f"{row['renewal_rate']:.1%}"
-        due = int(row["renewal_due"])
-        table.add_row(name, f"{int(row['accounts']):,}", churn, f"{renew} of {due:,}")
+    for name, row in story.iterrows():
+        rate = (
+            "-"
+            if pd.isna(row["not_stay_rate"])
+            else (
+                f"{row['not_stay_rate']:.1%} ({row['not_stay_low']:.1%}-{row['not_stay_high']:.1%})"
+            )
+        )
+        lift = "-" if pd.isna(row["lift"]) else f"{row['lift']:.1f}x"
+        recall = "-" if pd.isna(row["recall"]) else f"{row['recall']:.0%}"
+        share = f"{row['share_of_account_dates']:.0%}"
+        year_lift = "-" if pd.isna(row["year_lift"]) else f"{row['year_lift']:.1f}x"
+        year_recall = f"{row['year_recall']:.0%}"
+        count = f"{int(row['account_dates']):,}"
+        table.add_row(name, count, share, rate, lift, recall, year_lift, year_recall)
     console.print(table)
-    lift = "n/a" if pd.isna(m["red_lift"]) else f"{m['red_lift']:.1f}x"
-    warning = "n/a" if pd.isna(m["median_warning_days"]) else f"{m['median_warning_days']:.0f}"
+    early = m["median_warning_days_red_or_yellow"]
+    warning = "n/a" if pd.isna(early) else f"{early:.0f}"
     console.print(
-        f"Base churn rate {m['base_churn_rate']:.1%}; red lift {lift}; red caught "
-        f"{int(m['churns_caught_by_red'])} of {int(m['churns'])} churns, median warning "
-        f"{warning} days."
+        f"Base rate of not staying {m['base_not_stay_rate']:.1%} (account-dates). Churns: red or "
+        f"yellow caught {int(m['churns_caught_by_red_or_yellow'])} of {int(m['churns'])}, "
+        f"first showing a median of {warning} days before the churn; red alone caught "
+        f"{int(m['churns_caught_by_red'])}."
     )

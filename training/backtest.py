@@ -187,7 +187,8 @@ def year_not_stay_rate(left: pd.Series, months: pd.Series) -> float:
 def distance_summary(rows: pd.DataFrame) -> pd.DataFrame:
     """Per distance to the decision point and band: account-dates with a known outcome, the
     share that did not stay (and the mean predicted chance of it: calibration at that distance),
-    and the lift over that distance's base rate of not staying; the same on the yearly footing
+    with its Wilson 95% interval (a far band holds few account-dates), and the lift over that
+    distance's base rate of not staying; the same on the yearly footing
     (``year_not_stay_rate``; rows without ``decision_months`` count as annual).
 
     Red's lift in each distance is the health score's test: a customer far from renewal must be
@@ -214,8 +215,10 @@ def distance_summary(rows: pd.DataFrame) -> pd.DataFrame:
             in_band = part[part["band"] == b]
             rate = float(in_band["left"].mean()) if len(in_band) else np.nan
             year = year_not_stay_rate(in_band["left"], in_band["months"])
+            low, high = wilson_interval(int(in_band["left"].sum()), len(in_band))
             record[f"accounts_{b}"] = len(in_band)
             record[f"not_stay_rate_{b}"] = rate
+            record[f"not_stay_low_{b}"], record[f"not_stay_high_{b}"] = low, high
             record[f"lift_{b}"] = rate / base if base > 0 else np.nan
             record[f"year_lift_{b}"] = year / base_year if base_year > 0 else np.nan
         records.append(record)
@@ -284,21 +287,27 @@ def score_range_summary(
     return out
 
 
-def warning_times(rows: pd.DataFrame) -> pd.DataFrame:
-    """Churns that red caught, with the first date of the unbroken red run before each.
+WARNED = ("red", "yellow")  # the bands a CS team acts on
 
-    A churn is caught when the account was red at a backtest date whose horizon the churn fell in.
-    Its warning is the churn date minus the first of the consecutive red scorings leading to it.
+
+def warning_times(rows: pd.DataFrame, warned: tuple[str, ...] = ("red",)) -> pd.DataFrame:
+    """Churns that the ``warned`` bands caught (red by default), with the first date of the
+    unbroken run of those bands before each.
+
+    A churn is caught when the account was in a warned band at a backtest date whose horizon the
+    churn fell in. Its warning is the churn date minus the first of the consecutive warned
+    scorings leading to it (``first_red``: the first of them, red or, when asked, yellow).
     """
     churns = rows[rows["churned"] == 1]
-    caught = churns[churns["band"] == "red"]
+    # a warning comes before its churn (a row dated on or after its churn date warns of nothing)
+    caught = churns[churns["band"].isin(warned) & (churns["as_of"] < churns["churn_date"])]
     records = []
     for (account, churn_date), hits in caught.groupby(["account_id", "churn_date"]):
         history = rows[(rows["account_id"] == account) & (rows["as_of"] < churn_date)]
         history = history.sort_values("as_of")
         last_red = hits["as_of"].max()
-        before = history[history["as_of"] <= last_red]["band"].to_numpy()[::-1]
-        run = int(np.argmax(before != "red")) if (before != "red").any() else len(before)
+        before = ~np.isin(history[history["as_of"] <= last_red]["band"].to_numpy()[::-1], warned)
+        run = int(np.argmax(before)) if before.any() else len(before)
         first_red = history[history["as_of"] <= last_red]["as_of"].iloc[-run]
         records.append(
             {
@@ -310,6 +319,75 @@ def warning_times(rows: pd.DataFrame) -> pd.DataFrame:
         )
     columns = ["account_id", "churn_date", "first_red", "days_of_warning"]
     return pd.DataFrame(records, columns=columns)
+
+
+# ----- the whole story per band (one unit: account-dates) --------------------------------------
+
+WILSON_Z = 1.959964  # the 95% two-sided normal quantile
+
+
+def wilson_interval(hits: int, n: int, z: float = WILSON_Z) -> tuple[float, float]:
+    """The Wilson score interval of a proportion ``hits / n`` (NaN for an empty bin).
+
+    Why Wilson: a small band's rate of 0 or 1 gets an honest interval, where the normal
+    approximation gives one of width zero.
+    """
+    if n == 0:
+        return np.nan, np.nan
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return float(centre - half), float(centre + half)
+
+
+def band_story(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per band, in one unit, account-dates with a known outcome (an account counts once per
+    backtest date it was scored and its decision is settled): their share of all, the share that
+    did not stay at the decision point with its Wilson 95% interval, the lift over the base rate,
+    and recall (the share of all account-dates that did not stay which this band held). The same
+    on the score's yearly footing (``year_not_stay_rate``): its lift, and its recall as the band's
+    share of the leavers a year would see (account-dates x yearly rate).
+
+    Why one unit: a report that counts churns in its text and account-dates in its table cannot
+    be read across; and a lift without its recall hides how many leavers the band missed. Why the
+    footing too: a monthly account's outcome is one month's decision, an annual one's a year's, so
+    the bands of a score on the yearly footing are compared with outcomes in the same terms.
+    """
+    known = rows[rows["stayed"].notna()]
+    left = 1 - known["stayed"].astype(float)
+    months = known.get("decision_months", pd.Series(12.0, index=known.index))
+    total, leavers = len(known), float(left.sum())
+    base = leavers / total if total else np.nan
+    base_year = year_not_stay_rate(left, months)
+    yearly = {
+        name: year_not_stay_rate(left[known["band"] == name], months[known["band"] == name])
+        for name in BANDS
+    }
+    counts = {name: int((known["band"] == name).sum()) for name in BANDS}
+    year_leavers = sum(counts[b] * yearly[b] for b in BANDS if counts[b])
+    records = []
+    for name in BANDS:
+        in_band = known["band"] == name
+        n, hits = int(in_band.sum()), int(left[in_band].sum())
+        rate = hits / n if n else np.nan
+        low, high = wilson_interval(hits, n)
+        records.append(
+            {
+                "band": name,
+                "account_dates": n,
+                "share_of_account_dates": n / total if total else np.nan,
+                "not_stayed": hits,
+                "not_stay_rate": rate,
+                "not_stay_low": low,
+                "not_stay_high": high,
+                "lift": rate / base if base > 0 else np.nan,
+                "recall": hits / leavers if leavers else np.nan,
+                "year_not_stay_rate": yearly[name],
+                "year_lift": yearly[name] / base_year if base_year > 0 else np.nan,
+                "year_recall": n * yearly[name] / year_leavers if n and year_leavers else 0.0,
+            }
+        )
+    return pd.DataFrame(records).set_index("band")
 
 
 def churn_events(rows: pd.DataFrame) -> int:
@@ -355,13 +433,41 @@ def summary_metrics(
     return metrics
 
 
+def story_metrics(story: pd.DataFrame, early: pd.DataFrame) -> dict[str, float]:
+    """The per-band story as metrics (account-dates), and the warning red or yellow gave."""
+    metrics: dict[str, float] = {}
+    for name, row in story.iterrows():
+        columns = ("share_of_account_dates", "not_stay_rate", "lift", "recall")
+        for column in (*columns, "year_not_stay_rate", "year_lift", "year_recall"):
+            metrics[f"story_{column}_{name}"] = float(row[column])
+        metrics[f"story_not_stay_low_{name}"] = float(row["not_stay_low"])
+        metrics[f"story_not_stay_high_{name}"] = float(row["not_stay_high"])
+    days = early["days_of_warning"]
+    metrics["churns_caught_by_red_or_yellow"] = float(len(early))
+    metrics["median_warning_days_red_or_yellow"] = float(days.median()) if len(days) else np.nan
+    return metrics
+
+
 def summarise(backtest: Backtest) -> Summary:
     rows = backtest.rows
     by_band = band_summary(rows)
     by_score = score_range_summary(rows, backtest.config.score)
     warnings = warning_times(rows)
-    metrics = summary_metrics(by_band, by_score, warnings, rows)
-    return Summary(by_band, date_summary(rows, backtest.fits), by_score, warnings, metrics)
+    story, early = band_story(rows), warning_times(rows, WARNED)
+    metrics = {
+        **summary_metrics(by_band, by_score, warnings, rows),
+        **story_metrics(story, early),
+    }
+    return Summary(
+        by_band,
+        date_summary(rows, backtest.fits),
+        by_score,
+        warnings,
+        metrics,
+        story,
+        distance_summary(rows),
+        early,
+    )
 
 
 @dataclass
@@ -429,6 +535,8 @@ def log_backtest(
         mlflow.log_table(_jsonable(summary.by_score.reset_index()), "backtest/by_score.json")
         mlflow.log_table(_jsonable(summary.by_date), "backtest/by_date.json")
         mlflow.log_table(_jsonable(summary.warnings), "backtest/warnings.json")
+        if summary.story is not None:
+            mlflow.log_table(_jsonable(summary.story.reset_index()), "backtest/story.json")
         return run.info.run_id
 
 

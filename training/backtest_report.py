@@ -29,6 +29,9 @@ class Summary:
     by_score: pd.DataFrame
     warnings: pd.DataFrame
     metrics: dict[str, float]
+    story: pd.DataFrame | None = None  # per band in account-dates: share, rate, lift, recall
+    by_distance: pd.DataFrame | None = None  # per distance to the decision and band
+    early_warnings: pd.DataFrame | None = None  # churns red or yellow caught, and how early
 
 
 def band_outcomes_figure(by_band: pd.DataFrame, base_rate: float) -> Figure:
@@ -173,6 +176,80 @@ def _table(frame: pd.DataFrame, index: bool = True) -> str:
     return out.rename(columns=HEADERS).to_html(index=index, na_rep="-", border=0)
 
 
+def story_table(story: pd.DataFrame) -> pd.DataFrame:
+    """The per-band story as the report shows it, every count in account-dates."""
+    interval = [
+        "-" if pd.isna(low) else f"{low:.1%} to {high:.1%}"
+        for low, high in zip(story["not_stay_low"], story["not_stay_high"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "account-dates": story["account_dates"].map(lambda n: f"{n:,}"),
+            "share of account-dates": story["share_of_account_dates"].map(_pct),
+            "did not stay": story["not_stayed"].map(lambda n: f"{n:,}"),
+            "share that did not stay": story["not_stay_rate"].map(_pct),
+            "95% interval (Wilson)": interval,
+            "lift over all": story["lift"].map(_times),
+            "recall: share of all that did not stay": story["recall"].map(_pct),
+            "yearly footing: did not stay": story["year_not_stay_rate"].map(_pct),
+            "yearly footing: lift": story["year_lift"].map(_times),
+            "yearly footing: recall": story["year_recall"].map(_pct),
+        },
+        index=story.index,
+    )
+
+
+def distance_table(by_distance: pd.DataFrame) -> pd.DataFrame:
+    """Red's story per distance to the decision point (account-dates), as the report shows it."""
+    rows = {}
+    for name, row in by_distance.iterrows():
+        rows[name] = {
+            "account-dates": f"{int(row['accounts']):,}",
+            "did not stay: all": _pct(row["base_not_stay_rate"]),
+            "predicted: all": _pct(row["predicted_not_stay"]),
+            "red account-dates": f"{int(row['accounts_red']):,}",
+            "did not stay: red": _pct(row["not_stay_rate_red"]),
+            "95% interval (Wilson)": "-"
+            if pd.isna(row["not_stay_low_red"])
+            else f"{row['not_stay_low_red']:.1%} to {row['not_stay_high_red']:.1%}",
+            "red lift": _times(row["lift_red"]),
+            "red lift, yearly footing": _times(row["year_lift_red"]),
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "days to the decision"
+    return frame
+
+
+def story_headline(summary: Summary, dates: list[str]) -> str:
+    """The report's first paragraph: every band's share, rate, lift and recall in account-dates,
+    then how early red or yellow showed before the churns it caught (counted as churns)."""
+    m, story = summary.metrics, summary.story
+    known = int(story["account_dates"].sum())
+    parts = [
+        f"{name} held {_pct(row['share_of_account_dates'])} of them, "
+        f"{_pct(row['not_stay_rate'])} of which did not stay "
+        f"({_interval(row)}), {_times(row['lift'])} the base rate, "
+        f"{_pct(row['recall'])} of all that did not stay; on the score's yearly footing "
+        f"{_times(row['year_lift'])} and {_pct(row['year_recall'])} of a year's leavers"
+        for name, row in story.iterrows()
+    ]
+    early = m.get("median_warning_days_red_or_yellow", np.nan)
+    warning = (
+        f"red or yellow first showed a median of {early:.0f} days before the churn"
+        if not pd.isna(early)
+        else "red or yellow showed none of them ahead of time"
+    )
+    return (
+        f"Over {len(dates)} backtest dates ({dates[0]} to {dates[-1]}), {known:,} account-dates "
+        "(an account counts once per date it was scored) have a known outcome at their decision "
+        f"point, and {_pct(m['base_not_stay_rate'])} of them did not stay. "
+        + "; ".join(parts)
+        + f". Counted as churns (an account leaving within the horizon, once): of "
+        f"{int(m['churns'])}, red or yellow caught {int(m['churns_caught_by_red_or_yellow'])} "
+        f"and {warning}; red alone caught {int(m['churns_caught_by_red'])}."
+    )
+
+
 def backtest_html(
     summary: Summary,
     labels: LabelConfig,
@@ -186,22 +263,7 @@ def backtest_html(
     m = summary.metrics
     by_date = summary.by_date
     dates = [str(pd.Timestamp(d).date()) for d in by_date["as_of"]]
-    lift = (
-        "not defined (no account was red)" if np.isnan(m["red_lift"]) else f"{m['red_lift']:.1f}x"
-    )
-    warning = (
-        f"a median of {m['median_warning_days']:.0f} days before the churn"
-        if m["churns_caught_by_red"]
-        else "none of them ahead of time"
-    )
-    headline = (
-        f"Over {len(dates)} backtest dates ({dates[0]} to {dates[-1]}), "
-        f"{int(m['scored_rows']):,} account scores were set against what happened in the next "
-        f"{labels.horizon_days} days. Red accounts ({int(m['accounts_red']):,} scores) "
-        f"churned at {_pct(m['churn_rate_red'])} against {_pct(m['base_churn_rate'])} for all "
-        f"accounts: a lift of {lift}. Red caught {int(m['churns_caught_by_red'])} of "
-        f"{int(m['churns'])} churns, {warning}."
-    )
+    headline = story_headline(summary, dates)
     skipped = "".join(
         f"<li>{pd.Timestamp(d).date()}: {html.escape(why)}</li>" for d, why in skipped.items()
     )
@@ -230,6 +292,19 @@ img {{ max-width: 100%; }} .lead {{ font-size: 1.1em; line-height: 1.5; }}
 </style></head><body>
 <h1>Does the health score see churn coming?</h1>
 <p class="lead">{html.escape(headline)}</p>
+<h2>The whole story per band</h2>
+<p>One unit throughout: account-dates whose outcome at the decision point is known (an account
+counts once per backtest date it was scored). Lift is a band's share that did not stay over that
+of all; recall is the share of all account-dates that did not stay which the band held, so green's
+recall is what the bands missed. The interval is Wilson's 95% score interval. A monthly account's
+outcome is one month's decision and an annual one's a year's; the score is on a yearly footing, so
+the last columns compare in those terms: per cadence the realised rate r becomes
+1 - (1 - r)^(12 / months between decisions), and recall is the band's share of a year's leavers.</p>
+{_table(story_table(summary.story)) if summary.story is not None else ""}
+<h2>By distance to the decision point</h2>
+<p>Red's rate and lift separately for decisions due within 90 days, 90-180 and beyond 180; on
+the yearly footing a month's decision of a monthly account counts as its year's.</p>
+{_table(distance_table(summary.by_distance)) if summary.by_distance is not None else ""}
 <h2>Outcome per band</h2>
 <p>Bands: green from {bands.green_from}, red below {bands.red_below}. Each account counts once per
 backtest date it was active. Renewals: accounts whose term ended within
@@ -248,9 +323,9 @@ backtest date it was active. Renewals: accounts whose term ended within
 <img alt="days of warning" src="{images["warning"]}">
 {_table(summary.warnings, index=False) if len(summary.warnings) else ""}
 <h2>Method</h2>
-<p>At each backtest date a churn model was trained with the production training code on
-feature-matrix rows whose {labels.horizon_days}-day churn window plus
-{labels.grace_days} days of grace closed before that date (features only ever see data
+<p>At each backtest date a health model (staying at the next decision point) was trained with
+the production training code on feature-matrix rows whose outcome at their decision point plus
+{labels.grace_days} days of grace was known before that date (features only ever see data
 before their own as-of date), validated out of time inside that history and calibrated. Every
 account active on the date was then scored with the production scoring code and compared with what
 happened next. A churn is caught by red when the account was red at a date whose horizon the churn
@@ -259,6 +334,15 @@ The numbers above are the metrics of this report's MLflow run.</p>
 <script type="application/json" id="metrics">{json.dumps(_finite(m), sort_keys=True)}</script>
 </body></html>
 """
+
+
+def _times(value: float) -> str:
+    return "-" if value is None or pd.isna(value) else f"{value:.1f}x"
+
+
+def _interval(row: pd.Series) -> str:
+    low, high = row["not_stay_low"], row["not_stay_high"]
+    return "no account-dates" if pd.isna(low) else f"95% interval {low:.1%} to {high:.1%}"
 
 
 def _pct(value: float) -> str:

@@ -174,6 +174,13 @@ def test_backtest_report_matches_its_mlflow_run(tmp_path, tracking, demo_tables)
             assert logged[name] == pytest.approx(value)
     for band in bt.BANDS:
         assert f"{logged[f'accounts_{band}']:.0f}</td>" in html
+    # the story in one unit: the bands' recalls cover every account-date that did not stay, and
+    # the headline reads each band's share from the logged numbers
+    assert sum(logged[f"story_recall_{b}"] for b in bt.BANDS) == pytest.approx(1.0)
+    for band in bt.BANDS:
+        share = logged[f"story_share_of_account_dates_{band}"]
+        assert f"{band} held {share:.1%} of them" in html
+    assert "account-dates" in html and "95% interval (Wilson)" in html
 
     # The figures are drawn from the logged numbers: bar heights equal the run's metrics.
     figure = backtest_report.band_outcomes_figure(summary.by_band, logged["base_churn_rate"])
@@ -199,3 +206,86 @@ def test_the_yearly_footing_of_a_realised_rate_by_hand():
     assert bt.year_not_stay_rate(left, months) == pytest.approx(0.812216, abs=1e-6)
     assert bt.year_not_stay_rate(left[4:], months[4:]) == 0.5  # annual rows count as they are
     assert np.isnan(bt.year_not_stay_rate(left[:0], months[:0]))
+
+
+def story_rows() -> pd.DataFrame:
+    """Eleven account-dates: red 2 (both left), yellow 3 (1 left), green 5 (1 left) and a green
+    one whose decision is not known yet (not counted)."""
+    bands = ["red"] * 2 + ["yellow"] * 3 + ["green"] * 6
+    stayed = [0, 0, 0, 1, 1, 0, 1, 1, 1, 1, np.nan]
+    return pd.DataFrame({"band": bands, "stayed": stayed})
+
+
+def test_the_story_per_band_by_hand():
+    story = bt.band_story(story_rows())
+    # 10 known account-dates, 4 did not stay: the base rate is 0.4.
+    assert story["account_dates"].to_dict() == {"red": 2, "yellow": 3, "green": 5}
+    assert story["share_of_account_dates"].to_dict() == pytest.approx(
+        {"red": 0.2, "yellow": 0.3, "green": 0.5}
+    )
+    assert story["not_stayed"].to_dict() == {"red": 2, "yellow": 1, "green": 1}
+    # rates 2/2, 1/3, 1/5; lifts over 0.4: 2.5, 0.8333, 0.5; recall of the 4: 2/4, 1/4, 1/4
+    assert story["not_stay_rate"].to_dict() == pytest.approx(
+        {"red": 1.0, "yellow": 1 / 3, "green": 0.2}
+    )
+    assert story["lift"].to_dict() == pytest.approx({"red": 2.5, "yellow": 0.833333, "green": 0.5})
+    assert story["recall"].to_dict() == pytest.approx({"red": 0.5, "yellow": 0.25, "green": 0.25})
+    # Wilson, z = 1.959964 (z^2 = 3.841459). 2 of 2: low = n / (n + z^2) = 2 / 5.841459 =
+    # 0.342380, high 1. 1 of 5: centre (0.2 + 0.384146) / 1.768292 = 0.330345, half
+    # (1.959964 / 1.768292) x sqrt(0.032 + 0.038415) = 0.294120: 0.036224 to 0.624465.
+    assert story.loc["red", ["not_stay_low", "not_stay_high"]].tolist() == pytest.approx(
+        [0.342380, 1.0], abs=1e-6
+    )
+    assert story.loc["green", ["not_stay_low", "not_stay_high"]].tolist() == pytest.approx(
+        [0.036224, 0.624465], abs=1e-6
+    )
+
+
+def test_a_wilson_interval_of_an_empty_bin_is_not_a_number():
+    assert all(np.isnan(v) for v in bt.wilson_interval(0, 0))
+
+
+def test_warning_time_runs_from_the_first_red_or_yellow_before_the_churn():
+    # X: yellow on D1, red on D2, churns 2025-04-01: red or yellow from D1, 90 days; red alone
+    # from D2, 30 days. Y: green on D1, yellow on D2, churns 2025-03-12: 10 days (yellow only).
+    # Z: yellow on D2, the day its term ends and it leaves: a row on its churn date warns of
+    # nothing.
+    d1, d2 = pd.Timestamp("2025-01-01"), pd.Timestamp("2025-03-02")
+    x, y = pd.Timestamp("2025-04-01"), pd.Timestamp("2025-03-12")
+    frame = pd.DataFrame(
+        {
+            "account_id": ["X", "X", "Y", "Y", "Z"],
+            "as_of": [d1, d2, d1, d2, d2],
+            "band": ["yellow", "red", "green", "yellow", "yellow"],
+            "churned": [0, 1, 0, 1, 1],
+            "churn_date": [pd.NaT, x, pd.NaT, y, d2],
+        }
+    )
+    early = bt.warning_times(frame, ("red", "yellow")).set_index("account_id")
+    assert early["days_of_warning"].to_dict() == {"X": 90, "Y": 10}
+    assert early["days_of_warning"].median() == 50
+    red = bt.warning_times(frame).set_index("account_id")
+    assert red["days_of_warning"].to_dict() == {"X": 30}
+
+
+def test_the_story_on_the_yearly_footing_by_hand():
+    # Red: two monthly account-dates, one left: 0.5 a month is 1 - 0.5^12 = 0.999756 a year.
+    # Green: two annual ones, one left: 0.5. Base, per cadence over all four rows:
+    # (2 x 0.999756 + 2 x 0.5) / 4 = 0.749878. Lifts 0.999756 / 0.749878 = 1.333225 and
+    # 0.5 / 0.749878 = 0.666775; the year's leavers 2 x 0.999756 + 2 x 0.5 = 2.999512, of which
+    # red holds 1.999512 (0.666612) and green 1 (0.333388). At the decision itself both lift 1.
+    frame = pd.DataFrame(
+        {
+            "band": ["red", "red", "green", "green"],
+            "stayed": [0.0, 1.0, 0.0, 1.0],
+            "decision_months": [1.0, 1.0, 12.0, 12.0],
+        }
+    )
+    story = bt.band_story(frame)
+    assert story["lift"].tolist()[0] == story["lift"].tolist()[2] == pytest.approx(1.0)
+    assert story.loc["red", "year_not_stay_rate"] == pytest.approx(0.999756, abs=1e-6)
+    assert story.loc["red", "year_lift"] == pytest.approx(1.333225, abs=1e-6)
+    assert story.loc["green", "year_lift"] == pytest.approx(0.666775, abs=1e-6)
+    assert story.loc["red", "year_recall"] == pytest.approx(0.666612, abs=1e-6)
+    assert story.loc["green", "year_recall"] == pytest.approx(0.333388, abs=1e-6)
+    assert story.loc["yellow", "account_dates"] == 0 and story.loc["yellow", "year_recall"] == 0
