@@ -368,6 +368,16 @@ EQUIVALENT: dict[str, str] = {
         "events=None left out of the visible Tables: None is the field's default"
     ),
     **dict.fromkeys(
+        [f"serving.bands.x_decision_months__mutmut_{n}" for n in (5, 7)],
+        "the term lengths' dtype=float left out: term_months converts them itself "
+        "(to_numeric with errors='coerce', then float)",
+    ),
+    **dict.fromkeys(
+        [f"serving.bands.x_yearly_footing__mutmut_{n}" for n in (9, 11)],
+        "the months' dtype=float left out: 12 / months is true division for integer or float "
+        "months alike (decision_months hands float64)",
+    ),
+    **dict.fromkeys(
         [f"serving.score.x_health_points__mutmut_{n}" for n in (23, 25)],
         "errstate divide='ignore' left out: the move is divided by a zero total only where the "
         "margin equals the base, so the move is 0 too (0 / 0 is 'invalid', still ignored)",

@@ -239,3 +239,25 @@ def test_probability_scores_columns_by_hand():
     )
     assert bare["arr_at_risk"].isna().all() and bare["renewal_due_in_days"].isna().all()
     assert bare["renewal_date"].isna().all() and bare["arr"].isna().all()
+
+
+def test_an_open_ended_horizon_shorter_than_a_month_still_decides_monthly():
+    # 14 days are 0.46 months, rounded to 0: at least 1; 60 days are 1.97: 2
+    assert list(decision_months(np.array([np.nan]), 14)) == [1]
+    assert list(decision_months(np.array([np.nan]), 60)) == [2]
+
+
+def test_the_scores_carry_each_accounts_months_as_floats():
+    frame = pd.DataFrame({"account_id": ["a", "b"], "as_of": pd.Timestamp("2025-06-01")})
+    out = probability_scores(
+        frame,
+        np.array([0.9, 0.9]),
+        [1, 12],
+        np.array([0.1, 0.1]),
+        np.array([0.5, 0.5]),
+        ScoreConfig(),
+    )
+    assert out["decision_months"].dtype == np.float64
+    assert list(out["decision_months"]) == [1.0, 12.0]
+    # 0.9 a month is 0.9^12 = 0.2824 a year: 28; 0.9 a year: 90
+    assert list(out["health_score"]) == [28, 90]

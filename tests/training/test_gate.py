@@ -19,7 +19,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from training.guard import GateConfig
-from training.train import champion_gate, fit_target, log_target
+from training.train import CHAMPION, champion_gate, fit_target, log_target
 
 pytestmark = pytest.mark.slow
 
@@ -193,3 +193,26 @@ def test_the_same_window_means_the_same_accounts_dates_and_labels(champion, fast
     shifted = fit_target(binary_matrix(later), "churned", fast_config)
     promoted, reason, _ = gate(shifted)
     assert not promoted and reason.endswith(f"ties champion v1's 1.0000 {scored}")
+
+
+class HandMade(mlflow.pyfunc.PythonModel):
+    """A model put in as champion by hand: it scores, but keeps none of this project's record."""
+
+    def predict(self, context, model_input):
+        return np.zeros(len(model_input))
+
+
+def test_a_champion_put_in_by_hand_without_a_record_is_kept(tracking, fast_config):
+    mlflow.set_experiment("gate")
+    with mlflow.start_run():
+        mlflow.pyfunc.log_model(
+            name="model", python_model=HandMade(), registered_model_name="churn"
+        )
+    MlflowClient().set_registered_model_alias("churn", CHAMPION, "1")
+    # out of time, and its run logged no validation: only its record could make it comparable
+    fitted = fit_target(binary_matrix(CHAMPION_DATES), "churned", fast_config)
+    promoted, reason, logged = gate(fitted)
+    assert not promoted and "champion_val_roc_auc" not in logged
+    assert reason.startswith(
+        "not promoted: champion v1 does not record when its training labels end, so"
+    )
