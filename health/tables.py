@@ -9,6 +9,16 @@ from rich.table import Table
 from serving.bands import BAND_COLOURS
 
 TOP_ACCOUNTS = 10
+# Narrower than this, the to-do list's reasons would wrap a few words a line inside the table, so
+# they follow it, one line each, numbered like its rows.
+WIDE_CONSOLE = 140
+
+
+def account_label(row: pd.Series) -> str:
+    """The account's name where the scores carry one (the CS team knows accounts by name), else
+    its id."""
+    name = row.get("account_name")
+    return str(row["account_id"]) if name is None or pd.isna(name) else str(name)
 
 
 def print_training(console: Console, results) -> None:
@@ -69,16 +79,19 @@ def print_top_risk(
         f"{counts.get('yellow', 0)} yellow, {counts.get('green', 0)} green)"
     )
     changes = "health_change" in scores
-    columns = [("account", "left"), ("health", "right"), ("band", "left")]
+    inline = console.width >= WIDE_CONSOLE  # else each reason gets its own line below the table
+    columns = [("#", "right"), ("account", "left"), ("health", "right"), ("band", "left")]
     columns += [("change", "right")] if changes else []
     columns += [("leaves in 90d", "right"), ("ARR at risk", "right"), ("renewal", "right")]
-    columns += [("top reason", "left")]
+    columns += [("top reason", "left")] if inline else []
     for column, justify in columns:
         table.add_column(column, justify=justify)
-    for _, row in priority_order(scores).head(top).iterrows():
+    below = []
+    for rank, (_, row) in enumerate(priority_order(scores).head(top).iterrows(), start=1):
         arr = row.get("arr_at_risk")
         cells = [
-            str(row["account_id"]),
+            str(rank),
+            account_label(row),
             str(row["health_score"]),
             f"[{BAND_COLOURS[row['band']]}]{row['band']}[/]",
         ]
@@ -86,15 +99,23 @@ def print_top_risk(
             change = row["health_change"]
             cells.append("new" if pd.isna(change) else f"{change:+.0f}")
         reason = row.get("risk_driver_1")
+        reason = "" if pd.isna(reason) else str(reason)
         churn, days = row.get("churn_probability"), row.get("renewal_due_in_days")
         cells += [
             "" if pd.isna(churn) else f"{churn:.0%}",
             "" if pd.isna(arr) else f"{arr:,.0f}",
             "open-ended" if pd.isna(days) else f"in {days:.0f} days",
-            "" if pd.isna(reason) else str(reason),
         ]
+        if inline:
+            cells.append(reason)
+        elif reason:
+            below.append(f"{rank:>3}. {account_label(row)}: {reason}")
         table.add_row(*cells)
     console.print(table)
+    if below:
+        console.print("Top reason:")
+        for line in below:
+            console.print(line, markup=False, overflow="fold")
     if band_arr:
         red, yellow = band_arr.get("red", 0.0), band_arr.get("yellow", 0.0)
         console.print(
