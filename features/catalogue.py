@@ -475,6 +475,14 @@ FEATURES: dict[str, Feature] = {
         _TICKETS_MOVED,
         direction=DOWN,
     ),
+    # volume for the account's size: a small team's three tickets are as many as a large one's ten
+    "tickets_per_seat_90d": Feature(
+        "support",
+        ("tickets", "accounts"),
+        "support tickets per licensed seat in the last 90 days",
+        Plain("", ",.2f", " support tickets per licensed seat in the last 90 days"),
+        direction=DOWN,
+    ),
     "tickets_prev_90d": Feature(
         "support",
         ("tickets",),
@@ -545,6 +553,13 @@ FEATURES: dict[str, Feature] = {
             " support tickets read negative in the last 90 days",
             one=" support ticket read negative in the last 90 days",
         ),
+        direction=DOWN,
+    ),
+    "negative_ticket_share_90d": Feature(
+        "support",
+        ("tickets",),
+        "share of support tickets that read negative (90 days)",
+        Plain("", ".0%", " of support tickets in the last 90 days read negative"),
         direction=DOWN,
     ),
     "ticket_sentiment_change_90d": Feature(

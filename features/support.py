@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from features.account import licensed_seats
 from features.contract import Tables
 from features.flags import truthy
 from features.per_account import DAY, count_rows, in_days, relative_change
@@ -27,6 +28,7 @@ def support_tickets(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> 
     out["tickets_prev_30d"] = count_rows(prev_30, accounts)
     out["tickets_change_30d"] = relative_change(out["tickets_30d"], out["tickets_prev_30d"])
     out["tickets_90d"] = count_rows(last_90, accounts)
+    out["tickets_per_seat_90d"] = out["tickets_90d"] / licensed_seats(tables, accounts, as_of)
     out["tickets_prev_90d"] = count_rows(prev_90, accounts)
     if "resolved_at" in tickets:
         out["open_tickets"] = count_rows(tickets[tickets["resolved_at"].isna()], accounts)
@@ -49,6 +51,9 @@ def support_tickets(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> 
     if "sentiment" in tickets:
         mood = text_mood(tickets, "created_at", as_of, accounts, TICKET_MOOD)
         out = pd.concat([out, mood], axis=1)
+        out["negative_ticket_share_90d"] = out["negative_tickets_90d"] / out["tickets_90d"].where(
+            out["tickets_90d"] > 0
+        )
     surveys = tables.surveys
     if surveys is not None:
         ces = surveys[surveys["kind"].astype(str).str.lower() == "ces"]

@@ -79,6 +79,7 @@ def test_hand_computed_usage_adoption_and_support():
     assert np.isnan(b["days_since_last_event"]) and np.isnan(b["events_change_30d"])
     # tickets: T2 is still open at T, so it has no resolution, response or CSAT yet
     assert (a["tickets_30d"], a["open_tickets"], a["high_priority_share_90d"]) == (2, 1, 0.5)
+    assert a["tickets_per_seat_90d"] == 2 / 4 and b["tickets_per_seat_90d"] == 0.0
     assert a["mean_resolution_days_90d"] == 2.0 and a["mean_first_response_hours_90d"] == 6.0
     assert a["csat_mean_90d"] == 4.0 and np.isnan(b["csat_mean_90d"])
     assert a["days_since_last_ticket"] == pytest.approx(3 + 14 / 24)

@@ -193,7 +193,7 @@ def oracle_sentiment(tables, account, t):
     return f
 
 
-def oracle_support(tables, account, t):
+def oracle_support(tables, account, t, seats):
     day = pd.Timedelta(days=1)
     mine = [r for r in tables.tickets.itertuples() if r.account_id == account and r.created_at < t]
 
@@ -211,6 +211,7 @@ def oracle_support(tables, account, t):
     f["tickets_change_30d"] = ratio(f["tickets_30d"] - f["tickets_prev_30d"], f["tickets_prev_30d"])
     f["tickets_90d"] = len(last_90)
     f["tickets_prev_90d"] = len(created_within(90, 180))
+    f["tickets_per_seat_90d"] = ratio(f["tickets_90d"], seats)
     f["open_tickets"] = sum(1 for r in mine if not known(r.resolved_at))
     f["mean_resolution_days_90d"] = mean(
         [(r.resolved_at - r.created_at) / day for r in last_90 if known(r.resolved_at)]
@@ -237,6 +238,7 @@ def oracle_support(tables, account, t):
         "ticket_sentiment_change_90d",
     )
     f.update(mood(texts, t, names))
+    f["negative_ticket_share_90d"] = ratio(f["negative_tickets_90d"], f["tickets_90d"])
     ces = [
         r.score
         for r in tables.surveys.itertuples()
@@ -312,7 +314,7 @@ def oracle_features(tables, t):
         out[account] = {
             **oracle_events(rows, account, t, seats[account], catalogue, core),
             **oracle_sentiment(tables, account, t),
-            **oracle_support(tables, account, t),
+            **oracle_support(tables, account, t, seats[account]),
             **oracle_contract(tables, account, t),
         }
     return pd.DataFrame.from_dict(out, orient="index")

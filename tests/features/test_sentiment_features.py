@@ -82,8 +82,10 @@ def test_ticket_text_mood_and_customer_effort_are_support():
     assert a["negative_tickets_90d"] == 1.0
     # the 90 before: the ticket 100 days ago (0.5); 200 days ago is outside both windows
     assert a["ticket_sentiment_change_90d"] == pytest.approx(-0.2 - 0.5)
+    assert a["negative_ticket_share_90d"] == 1 / 2  # of the 2 tickets in 90 days
     assert np.isnan(f.loc["B", "ticket_sentiment_mean_90d"])
     assert f.loc["B", "negative_tickets_90d"] == 0.0
+    assert np.isnan(f.loc["B", "negative_ticket_share_90d"])  # no ticket: no share
     # customer effort: A's answers 30 and 60 days ago (2, 3); 95 days ago is outside the window
     assert f.loc["A", "ces_mean_90d"] == 2.5
     assert np.isnan(f.loc["B", "ces_mean_90d"])

@@ -206,6 +206,12 @@ def test_sentences_for_picks_each_rows_feature_and_leaves_none_empty():
             "Customer effort (CES) in the last 90 days: 3.5 out of 7 (higher = easier)",
         ),
         ("mrr_change_12m", 0.3, "Price moved +30% against 12 months before"),
+        ("tickets_per_seat_90d", 0.5, "0.50 support tickets per licensed seat in the last 90 days"),
+        (
+            "negative_ticket_share_90d",
+            0.25,
+            "25% of support tickets in the last 90 days read negative",
+        ),
         ("negative_tickets_90d", 1.0, "1 support ticket read negative in the last 90 days"),
         ("negative_tickets_90d", 3.0, "3 support tickets read negative in the last 90 days"),
         ("negative_comments_90d", 2.0, "2 negative survey comments in the last 90 days"),
