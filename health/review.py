@@ -62,12 +62,18 @@ def select_as_of(scoring: Scoring, as_of: str | pd.Timestamp | None = None) -> S
 
 
 def riskiest_account(scores: pd.DataFrame) -> str:
-    """The account least likely to stay at its next decision point: the notebook's default."""
-    return str(scores.loc[scores["stay_probability"].idxmin(), "account_id"])
+    """The least healthy account, the notebook's default: the lowest chance behind the health
+    score (on its yearly footing; scores from before it have the chance at the next decision)."""
+    return str(scores.loc[_health_chance(scores).idxmin(), "account_id"])
 
 
 def healthiest_account(scores: pd.DataFrame) -> str:
-    return str(scores.loc[scores["stay_probability"].idxmax(), "account_id"])
+    return str(scores.loc[_health_chance(scores).idxmax(), "account_id"])
+
+
+def _health_chance(scores: pd.DataFrame) -> pd.Series:
+    column = "year_stay_probability" if "year_stay_probability" in scores else "stay_probability"
+    return scores[column].astype(float)
 
 
 def family_columns(scores: pd.DataFrame) -> list[str]:

@@ -39,7 +39,9 @@ def assert_above_chance(client: MlflowClient, run) -> None:
         Path(client.download_artifacts(run.info.run_id, "validation/predictions.json")).read_text()
     )
     rows = pd.DataFrame(table["data"], columns=table["columns"])
-    labels, probability = rows["label"].to_numpy(), rows["probability"].to_numpy()
+    # the scores the ranking metrics came from: raw under a Platt or identity calibrator (which
+    # rank as the served model does), else the cross-fitted calibrated probability
+    labels, probability = rows["label"].to_numpy(), rows["ranking_score"].to_numpy()
     metrics = run.data.metrics
     assert len(rows) == metrics["val_rows"] and labels.sum() == metrics["val_positives"]
     auc = held_out_auc(labels, probability)
@@ -87,9 +89,12 @@ def test_health_demo_end_to_end(tmp_path, tracking, capsys):
     year = 100 * scores["year_stay_probability"]
     assert (np.abs(scores["health_score"] - year) <= 0.55).all()
     assert set(scores["band"]) <= {"green", "yellow", "red"}
-    # the least healthy have a reason in words (an account whose risk is its profile has none)
+    # the least healthy have a reason in words (an account whose risk is its profile has none,
+    # nor one whose risk is a per-type usage feature, which has no settled direction and is never
+    # a reason: on this 400-account demo dashboard views per user carry up to 19 points of the
+    # least healthy monthly accounts on the yearly footing, a quarter of the 20 have no reason)
     at_risk = scores.nsmallest(20, "year_stay_probability")
-    assert at_risk["risk_driver_1"].str.len().gt(10).mean() >= 0.8
+    assert at_risk["risk_driver_1"].str.len().gt(10).mean() >= 0.7
     points = scores.filter(like="points_").sum(axis=1) + scores["base_score"]
     assert np.allclose(points, year, atol=0.5)  # eight parts to 0.1 and the chance to 0.001
     renewal = scores["renewal_probability"]

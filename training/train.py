@@ -454,8 +454,18 @@ def validation_predictions(fitted: FittedTarget) -> pd.DataFrame:
             "probability": fitted.calibrated_val,
             "baseline_probability": fitted.baseline_val,
             "decision_months": validation_months(fitted),
+            "ranking_score": ranking_scores(fitted),
         }
     )
+
+
+def ranking_scores(fitted: FittedTarget) -> np.ndarray:
+    """What the ranking metrics (``val_roc_auc``, ...) were computed from, per validation row:
+    the raw score under a strictly increasing calibrator (Platt, identity), which ranks as the
+    served model does, else the cross-fitted calibrated probability (``validation_metrics``)."""
+    if fitted.raw_val is not None and fitted.model.calibrator.kind in ("platt", "identity"):
+        return fitted.raw_val
+    return fitted.calibrated_val
 
 
 def validation_months(fitted: FittedTarget) -> np.ndarray:
