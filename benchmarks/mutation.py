@@ -100,6 +100,7 @@ RULE_TESTS: dict[str, list[str]] = {
     "sentiment": ["tests/features/test_sentiment.py"],
     "atomic outputs": [
         "tests/serving/test_outputs.py",
+        "tests/serving/test_published.py",
         "tests/training/test_save_matrix.py",
         "tests/serving/test_csv_safety.py",
     ],
@@ -265,6 +266,22 @@ EQUIVALENT: dict[str, str] = {
     ),
     "serving.sentences.x__change_sentence__mutmut_52": (
         "a <= b for a < b choosing 'fell': where a == b the sentence is replaced by 'held at'"
+    ),
+    **dict.fromkeys(
+        [
+            *(f"serving.outputs.x_account_names__mutmut_{n}" for n in (9, 11)),
+            *(f"serving.outputs.x_published_scores__mutmut_{n}" for n in (9, 11)),
+        ],
+        "pd.Series(None) or no data on an index for pd.Series(pd.NA): a float NaN column, which "
+        "the str dtype the names are converted to reads as missing all the same",
+    ),
+    **dict.fromkeys(
+        [
+            *(f"serving.outputs.x_account_names__mutmut_{n}" for n in (15, 18)),
+            "serving.outputs.x_published_scores__mutmut_22",
+        ],
+        "the names' dtype ('str', object) left out on the way: published_scores maps them and "
+        "converts the column to pd.array(dtype='str') itself, the same strings and gaps",
     ),
     **dict.fromkeys(
         [f"serving.outputs.x_new_set_folder__mutmut_{n}" for n in (11, 13, 15, 16)],

@@ -9,7 +9,15 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from serving.outputs import LEAD_COLUMNS, OutputWriter, account_names, published_scores
+from serving.outputs import (
+    LEAD_COLUMNS,
+    OutputWriter,
+    account_names,
+    priority_sorted,
+    published_scores,
+    read_scores,
+    scores_csv,
+)
 
 
 def raw_scores(ids: list[str], arr_at_risk: list[float], health: list[int]) -> pd.DataFrame:
@@ -120,3 +128,66 @@ def test_the_written_file_is_in_priority_order_with_one_type_per_column_in_csv_a
     assert lines[0].startswith('"account_id","account_name","plan","mrr","arr","health_score"')
     # a date without a time; decimals with their places (quoted: a spreadsheet reads a number)
     assert ",2026-02-11," in lines[1] and ',"0.912",' in lines[1] and ',"80.0",' in lines[1]
+
+
+def test_names_and_plan_missing_from_the_data_are_empty_text_columns():
+    # an accounts table without names, on its own row labels
+    names = account_names(pd.DataFrame({"account_id": ["A1", "A2"]}, index=[5, 9]))
+    assert names.index.tolist() == ["A1", "A2"] and names.isna().all()
+    scores = pd.DataFrame({"account_id": ["A1", "A2"], "health_score": [61, 70]}, index=[3, 4])
+    for given in (names, None):
+        out = published_scores(scores, given)
+        assert out.columns.tolist() == ["account_id", "account_name", "plan", "health_score"]
+        for column in ("account_name", "plan"):
+            assert str(out[column].dtype) == "str" and out[column].isna().all(), column
+    # a plan the scores have is kept as it is
+    planned = published_scores(scores.assign(plan=["growth", "starter"]), names)
+    assert planned["plan"].tolist() == ["growth", "starter"]
+
+
+def test_every_points_column_is_rounded_to_one_decimal_and_text_is_left_alone():
+    scores = pd.DataFrame(
+        {
+            "account_id": ["A1"],
+            "protective_impact": [2.345],
+            "change_usage": [-1.26],
+            "change_model": [0.04],
+            "change_summary": ["Health fell 5 points since 2025-11-30"],
+        }
+    )
+    out = published_scores(scores)
+    assert out["protective_impact"].tolist() == [2.3]
+    assert out["change_usage"].tolist() == [-1.3] and out["change_model"].tolist() == [0.0]
+    assert out["change_summary"].tolist() == ["Health fell 5 points since 2025-11-30"]
+
+
+def test_the_csv_writes_decimals_with_their_places_and_a_gap_as_empty():
+    table = pa.table(
+        {
+            "renewal_probability": [0.87654, np.nan],
+            "year_stay_probability": pa.array([np.nan, np.nan]),  # no value at all: still text
+            "mrr": [1444.5, 12.25],  # no places of its own: as it is
+        }
+    )
+    out = scores_csv(table)
+    assert out.column("renewal_probability").to_pylist() == ["0.877", None]
+    assert out.schema.field("year_stay_probability").type == pa.string()
+    assert out.column("year_stay_probability").to_pylist() == [None, None]
+    assert out.column("mrr").to_pylist() == [1444.5, 12.25]
+
+
+def test_a_table_without_the_priority_keys_keeps_its_order():
+    table = pa.table({"band": ["red", "green", "yellow"]})
+    assert priority_sorted(table).column("band").to_pylist() == ["red", "green", "yellow"]
+
+
+def test_read_scores_types_whole_numbers_as_nullable_integers(tmp_path):
+    # as another engine may write them: whole numbers as floats, a gap as NaN
+    pd.DataFrame(
+        {"account_id": ["A1", "A2"], "mrr": [1445.0, np.nan], "health_score": [61.0, 70.0]}
+    ).to_parquet(tmp_path / "scores.parquet")
+    scores = read_scores(tmp_path / "scores.parquet")
+    assert str(scores["mrr"].dtype) == "Int64" and str(scores["health_score"].dtype) == "Int64"
+    assert scores["mrr"].tolist()[0] == 1445 and pd.isna(scores["mrr"].iloc[1])
+    assert scores["health_score"].tolist() == [61, 70]
+    assert scores["account_id"].tolist() == ["A1", "A2"]
