@@ -322,12 +322,12 @@ def probability_scores(
 def plan_names(frame: pd.DataFrame) -> pd.api.extensions.ExtensionArray:
     """Each account's plan as text: its main subscription's (``current_plan``), else the accounts
     table's ``plan`` column, empty where the data has neither."""
-    plan = pd.Series(pd.NA, index=frame.index, dtype=object)
+    plan = pd.Series(pd.NA, index=frame.index, dtype="string")
     for column in ("plan", "current_plan"):  # the subscription's plan wins where both exist
         if column in frame:
-            known = frame[column].astype(object).where(frame[column].notna())
-            plan = known.map(lambda v: v if pd.isna(v) else str(v)).where(known.notna(), plan)
-    return pd.array(plan.to_numpy(dtype=object), dtype="str")
+            text = frame[column].astype("string")
+            plan = text.where(text.notna(), plan)
+    return pd.array(plan.to_numpy(dtype=object, na_value=None), dtype="str")
 
 
 def model_versions(loaded: LoadedModel | None, rows: int) -> pd.Series:

@@ -14,7 +14,10 @@ pytestmark = pytest.mark.slow
 def test_train_and_score_through_an_mlflow_server(
     demo_tables_dir, tracking_server, tmp_path, spark
 ):
-    assert main(["train", str(demo_tables_dir), "--experiment", "server"]) == 0
+    # what is tested is the server's path, not the model: on this small company (400 accounts)
+    # the health model can land within noise of its logistic baseline, which the floor refuses
+    train = ["train", str(demo_tables_dir), "--experiment", "server", "--no-baseline-floor"]
+    assert main(train) == 0
     client = MlflowClient()
     assert client._tracking_client.tracking_uri == tracking_server
     champion = client.get_model_version_by_alias("churn", "champion")

@@ -191,3 +191,19 @@ def test_read_scores_types_whole_numbers_as_nullable_integers(tmp_path):
     assert scores["mrr"].tolist()[0] == 1445 and pd.isna(scores["mrr"].iloc[1])
     assert scores["health_score"].tolist() == [61, 70]
     assert scores["account_id"].tolist() == ["A1", "A2"]
+
+
+def test_fixed_places_writes_what_python_writes_for_values_already_rounded():
+    from serving.outputs import fixed_places
+
+    hand = pa.chunked_array([pa.array([0.5, 80.0, -1.2, -0.0, 12.877, None, np.nan])])
+    assert fixed_places(hand, 3).to_pylist() == [
+        "0.500", "80.000", "-1.200", "0.000", "12.877", None, None,
+    ]  # fmt: skip
+    assert fixed_places(hand, 1).to_pylist()[:4] == ["0.5", "80.0", "-1.2", "0.0"]
+    rng = np.random.default_rng(0)
+    for places in (1, 3):  # the oracle: Python's own formatting, one value at a time
+        values = rng.normal(0, 30, 5_000).round(places)
+        values = values[values != 0]  # Python writes a negative zero as '-0.0'; we write '0.0'
+        written = fixed_places(pa.chunked_array([pa.array(values)]), places).to_pylist()
+        assert written == [f"{v:.{places}f}" for v in values]
