@@ -14,9 +14,10 @@ from monitoring.drift import DRIFTED, MODERATE
 from serving.score import TIMING_FEATURES
 
 RETRAIN_EXIT = 3
-# Days counted from a moment (the first event, the start of the contract, the last ticket): one
-# scoring date sits at one point of the week and of every account's life, where the training rows
-# spread over many, so these move with the calendar whatever the customers do. So does the length
+# Days counted from a moment (the first event, the start of the contract, the last ticket, the
+# champions' last activity): one scoring date sits at one point of the week and of every account's
+# life, where the training rows spread over many, so these move with the calendar whatever the
+# customers do (a Monday's champions were last active on Friday). So does the length
 # of the previous term: which accounts have had a renewal yet, and of which kind, shifts as a young
 # book ages and as the year's annual renewals come round. Shown, not judged.
 CALENDAR_FEATURES = (
@@ -25,6 +26,7 @@ CALENDAR_FEATURES = (
     "days_since_first_event",
     "days_since_core_adoption",
     "days_since_last_event",
+    "days_since_top_users_active",
     "days_since_last_ticket",
     *sorted(TIMING_FEATURES),
 )
