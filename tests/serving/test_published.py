@@ -3,6 +3,8 @@ column in the CSV and the Parquet alike, every expected value written out by han
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -207,3 +209,15 @@ def test_fixed_places_writes_what_python_writes_for_values_already_rounded():
         values = values[values != 0]  # Python writes a negative zero as '-0.0'; we write '0.0'
         written = fixed_places(pa.chunked_array([pa.array(values)]), places).to_pylist()
         assert written == [f"{v:.{places}f}" for v in values]
+
+
+def test_fixed_places_by_hand():
+    from serving.outputs import fixed_places
+
+    values = pa.chunked_array([[0.9, -1.5, np.nan, -0.0004, 12.0]])
+    with warnings.catch_warnings():  # a gap is never cast to an integer (numpy warns on NaN)
+        warnings.simplefilter("error")
+        out = fixed_places(values, 3).to_pylist()
+    # a negative value that shows as zero has no sign
+    assert out == ["0.900", "-1.500", None, "0.000", "12.000"]
+    assert fixed_places(pa.chunked_array([[12.0, 3.0]]), 0).to_pylist() == ["12", "3"]
