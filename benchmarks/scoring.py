@@ -37,6 +37,7 @@ import pandas as pd
 CHUNK = 50_000
 CATEGORIES = {
     "plan": ["enterprise", "growth", "starter"],
+    "current_plan": ["enterprise", "growth", "starter"],  # text in real rows, as plan is
     "industry": ["finance", "healthcare", "retail", "software"],
     "country": ["DE", "GB", "US"],
 }
@@ -45,7 +46,7 @@ CATEGORIES = {
 def feature_names() -> list[str]:
     from features.catalogue import FEATURES
 
-    return [*FEATURES, "seats", *CATEGORIES]
+    return [*[f for f in FEATURES if f not in CATEGORIES], "seats", *CATEGORIES]
 
 
 def synthetic_features(rows: int, seed: int, start: int = 0) -> pd.DataFrame:

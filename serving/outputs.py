@@ -271,6 +271,7 @@ class OutputWriter:
         self._schemas: dict[str, pa.Schema] = {}
         self._published = False
         self.rows: dict[str, int] = {}
+        self._held: list[pa.Table] = []
 
     def __enter__(self) -> OutputWriter:
         self.staging = new_set_folder(self.out_dir)
@@ -286,10 +287,13 @@ class OutputWriter:
     def write(self, name: str, frame: pd.DataFrame) -> None:
         """Append a chunk to output ``name`` (every chunk has the first chunk's columns)."""
         table = self._table(name, frame)
+        self.rows[name] = self.rows.get(name, 0) + len(frame)
+        if name == SCORES:  # held until commit, which writes them once in priority order
+            self._held.append(table)
+            return
         if name not in self._writers:
             self._writers[name] = pq.ParquetWriter(self.staging / f"{name}.parquet", table.schema)
         self._writers[name].write_table(table)
-        self.rows[name] = self.rows.get(name, 0) + len(frame)
 
     def _table(self, name: str, frame: pd.DataFrame) -> pa.Table:
         schema = self._schemas.get(name)
@@ -301,13 +305,13 @@ class OutputWriter:
             self._schemas[name] = schema
         return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
 
-    def _rewrite_in_priority_order(self) -> None:
-        """The scores, written chunk by chunk, rewritten whole in ``PRIORITY`` order, and their
-        CSV beside them (the file's rows are the to-do list's; memory holds the scores, one row
-        per account)."""
-        path = self.staging / f"{SCORES}.parquet"
-        table = priority_sorted(pq.read_table(path))
-        pq.write_table(table, path)
+    def _write_in_priority_order(self) -> None:
+        """The scores, held chunk by chunk, written whole in ``PRIORITY`` order, with their CSV
+        beside them (the file's rows are the to-do list's; memory holds the scores, one row per
+        account, never the explanations)."""
+        table = priority_sorted(pa.concat_tables(self._held))
+        self._held = []
+        pq.write_table(table, self.staging / f"{SCORES}.parquet")
         pacsv.write_csv(scores_csv(table), self.staging / f"{SCORES}.csv")
 
     def _close(self) -> None:
@@ -319,8 +323,8 @@ class OutputWriter:
         """Finish every file, put the scores in priority order, add the manifest, and publish
         the set (see ``publish``)."""
         self._close()
-        if SCORES in self.rows:
-            self._rewrite_in_priority_order()
+        if self._held:
+            self._write_in_priority_order()
         if manifest is not None:
             text = json.dumps(manifest, indent=2, default=str) + "\n"
             (self.staging / MANIFEST).write_text(text)
