@@ -449,6 +449,9 @@ EQUIVALENT: dict[str, str] = {
     "serving.outputs.xǁOutputWriterǁ__init____mutmut_8": (
         "_published None for False before commit: only its truth is read"
     ),
+    "serving.outputs.xǁOutputWriterǁ_write_in_priority_order__mutmut_4": (
+        "the held chunks let go as None for []: both release them, and commit reads only their truth"
+    ),
     "serving.outputs.xǁOutputWriterǁ_table__mutmut_17": (
         "the frame's own schema metadata dropped from the first chunk's schema: from_pandas "
         "writes pandas' metadata again on every chunk"
