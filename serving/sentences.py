@@ -123,15 +123,13 @@ def _users_slope(frame: pd.DataFrame) -> pd.Series:
 
 
 def _trend(frame: pd.DataFrame, name: str, subject: str) -> pd.Series:
+    """'Weekly usage is falling over the last 12 weeks (-8% of the average per week)'; a slope
+    the sentence writes as 0% reads as flat, so the word never claims more than the figure."""
     slope = _num(frame, name)
+    figure = _fmt(slope, "+.0%")
     trend = _choose(slope < 0, "falling", "rising", frame.index)
-    return (
-        subject
-        + trend
-        + " over the last 12 weeks ("
-        + _fmt(slope, "+.0%")
-        + " of the average per week)"
-    )
+    trend = trend.where(~figure.isin(["+0%", "-0%"]), "flat")
+    return subject + trend + " over the last 12 weeks (" + figure + " of the average per week)"
 
 
 def _price(frame: pd.DataFrame) -> pd.Series:

@@ -386,17 +386,25 @@ def test_worded_sentences_keep_the_frames_own_row_labels():
         "Price rose 10% at the last renewal",
         "Price fell 20% at the last renewal",
     ]
-    # a flat slope (exactly 0) reads as rising
+    # a slope the sentence writes as 0% (exactly 0, or under half a percent either way) is flat
     assert labelled("usage_slope_12w", usage_slope_12w=[-0.08, 0.0]) == [
         "Weekly usage is falling over the last 12 weeks (-8% of the average per week)",
-        "Weekly usage is rising over the last 12 weeks (+0% of the average per week)",
+        "Weekly usage is flat over the last 12 weeks (+0% of the average per week)",
+    ]
+    assert labelled("usage_slope_12w", usage_slope_12w=[0.004, -0.004]) == [
+        "Weekly usage is flat over the last 12 weeks (+0% of the average per week)",
+        "Weekly usage is flat over the last 12 weeks (-0% of the average per week)",
+    ]
+    assert labelled("usage_slope_12w", usage_slope_12w=[0.006, -0.006]) == [
+        "Weekly usage is rising over the last 12 weeks (+1% of the average per week)",
+        "Weekly usage is falling over the last 12 weeks (-1% of the average per week)",
     ]
     assert labelled("ticket_sentiment_mean_90d", ticket_sentiment_mean_90d=[-0.3, 0.5]) == [
         "Support tickets read negative over 90 days (sentiment -0.30 on -1..1)",
         "Support tickets read positive over 90 days (sentiment +0.50 on -1..1)",
     ]
     assert labelled("active_users_slope_12w", active_users_slope_12w=[0.0, -0.07]) == [
-        "Weekly active users are rising over the last 12 weeks (+0% of the average per week)",
+        "Weekly active users are flat over the last 12 weeks (+0% of the average per week)",
         "Weekly active users are falling over the last 12 weeks (-7% of the average per week)",
     ]
     assert labelled(
