@@ -449,6 +449,9 @@ EQUIVALENT: dict[str, str] = {
     "serving.outputs.xǁOutputWriterǁ__init____mutmut_8": (
         "_published None for False before commit: only its truth is read"
     ),
+    "serving.sentences.x__trend__mutmut_21": (
+        "slope <= 0 for < 0 choosing 'falling': a slope of 0 is written +0% and so reads 'flat'"
+    ),
     "serving.outputs.xǁOutputWriterǁ_write_in_priority_order__mutmut_4": (
         "the held chunks let go as None for []: both release them, and commit reads only their truth"
     ),
