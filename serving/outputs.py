@@ -256,8 +256,9 @@ def live_files(out_dir: Path) -> dict[str, bytes]:
 
 
 class OutputWriter:
-    """Writes scores and explanations (Parquet) chunk by chunk into a new set folder, and on
-    ``commit`` puts the scores in priority order, writes their CSV and publishes the whole set.
+    """Writes explanations (Parquet) chunk by chunk into a new set folder and holds the scores
+    (one row per account) until ``commit``, which writes them in priority order with their CSV
+    and publishes the whole set.
 
     Use as a context manager: leaving it with an exception, or without ``commit``, deletes the
     unfinished set and leaves the live set in ``out_dir`` as it was.
