@@ -102,7 +102,8 @@ CAUSE_P = (0.30, 0.25, 0.20, 0.25)
 #   less each day (counts x up to 0.5): events, active days, events per seat and per user-day
 #   and the weekly trend fall. Side effects: casual users drop out of the 30-day count
 #   (adoption: active users), a few more tickets (x1.3), NPS -2.5, CSAT -1.
-# - support_pain -> support: tickets 3-5x as often, more of them high or urgent, slower first
+# - support_pain -> support: tickets 3-5x as often (a team under PAIN_TEAM_USERS users: as often
+#   as a team of that size would file them), more of them high or urgent, slower first
 #   responses (x2.5) and resolutions (x3.5), more escalations, tickets that read negative (the
 #   mood of ticket text is support in the catalogue: angry tickets are support trouble), and
 #   customer effort after tickets -3.2 (CES rates how hard it was to get help: support too).
@@ -146,6 +147,12 @@ SURVEY_EVERY_DAYS = 91
 SURVEY_RESPONSE = 0.4
 CSAT_RESPONSE = 0.3  # quarterly relationship CSAT (1-5), sent apart from the NPS survey
 CES_RESPONSE = 0.25  # a customer-effort survey (1-7) after a ticket
+# Everyday tickets (how-to questions) grow with the square root of an account's users, but the
+# tickets of support pain are about the problem the customer keeps hitting and its follow-ups
+# ("This is the third time...", "We already reported this last week"): a team smaller than this
+# files them as often as a team of this size would, not at its own everyday rate.
+PAIN_TEAM_USERS = 10
+BASE_TICKETS_PER_USER_DAY = 0.012  # x sqrt(users) x a lognormal factor per account
 CHUNK_ACCOUNTS = 2500
 
 _NAME_A = (
@@ -323,7 +330,8 @@ def generate_demo_data(
         hi = min(lo + CHUNK_ACCOUNTS, n_accounts)
         crng = np.random.default_rng([seed, 1, chunk])
         vrng = np.random.default_rng([seed, 4, chunk])  # CSAT and CES surveys: their own stream
-        ev, tk, sv = _activity_chunk(crng, acc, lo, hi, user_offset, start_day, days, vrng)
+        prng = np.random.default_rng([seed, 7, chunk])  # support pain's floor: its own stream
+        ev, tk, sv = _activity_chunk(crng, acc, lo, hi, user_offset, start_day, days, vrng, prng)
         user_offset += int(acc["n_users"][lo:hi].sum())
         events.append(ev)
         tickets.append(tk)
@@ -738,7 +746,7 @@ def _accounts_and_terms(
 # daily activity: events, tickets, surveys for one chunk of accounts
 
 
-def _activity_chunk(rng, acc, lo, hi, user_offset, start_day, days, voice_rng):
+def _activity_chunk(rng, acc, lo, hi, user_offset, start_day, days, voice_rng, pain_rng):
     C = hi - lo
     sl = slice(lo, hi)
     d = np.arange(days)
@@ -853,20 +861,20 @@ def _activity_chunk(rng, acc, lo, hi, user_offset, start_day, days, voice_rng):
     }
 
     # tickets: a base rate for everyone, 3-5x and nastier during support pain
-    base_t = 0.012 * np.sqrt(nu) * rng.lognormal(0.0, 0.5, C)
+    base_t = BASE_TICKETS_PER_USER_DAY * np.sqrt(nu) * rng.lognormal(0.0, 0.5, C)
     pain_mult = rng.uniform(2.0, 4.0, C)
     other = r_usage + r_champ + r_price
-    lam_t = (
-        base_t[:, None]
-        * sub
-        * np.where(weekend, 0.2, 1.0)[None, :]
-        * (1.0 + pain_mult[:, None] * r_support + 0.3 * other)
-        * np.where(badd, 1.8, 1.0)
-    )
-    ta, td = np.nonzero(counts := rng.poisson(lam_t))
-    rep = counts[ta, td]
-    ta, td = np.repeat(ta, rep), np.repeat(td, rep)
+    when = sub * np.where(weekend, 0.2, 1.0)[None, :] * np.where(badd, 1.8, 1.0)
+    lam_t = base_t[:, None] * when * (1.0 + pain_mult[:, None] * r_support + 0.3 * other)
+    ta, td = _ticket_days(rng, lam_t)
     tickets = _ticket_rows(rng, ta + lo, td, r_support[ta, td], other[ta, td], days)
+    # support pain below PAIN_TEAM_USERS: the rest of a team of that size's pain tickets, from
+    # their own stream, so every other draw of the chunk is as without them (only the ticket
+    # ids and the ticket CSAT noise, drawn over all tickets in order, move)
+    floor_t = np.maximum(BASE_TICKETS_PER_USER_DAY * np.sqrt(PAIN_TEAM_USERS) - base_t, 0.0)
+    pa, pd_ = _ticket_days(pain_rng, floor_t[:, None] * when * pain_mult[:, None] * r_support)
+    pain = _ticket_rows(pain_rng, pa + lo, pd_, r_support[pa, pd_], other[pa, pd_], days)
+    tickets = {key: np.concatenate([tickets[key], pain[key]]) for key in tickets}
 
     # NPS surveys, roughly quarterly, ~40% answer
     n_s = days // SURVEY_EVERY_DAYS + 1
@@ -892,7 +900,15 @@ def _activity_chunk(rng, acc, lo, hi, user_offset, start_day, days, voice_rng):
     latent = (zd, r_support, r_price, r_usage)
     csat = _csat_rows(voice_rng, acc, sl, lo, days, latent)
     ces = _ces_rows(voice_rng, ta, td, lo, days, latent, acc["sub_end"][sl])
-    return events, tickets, [nps, csat, ces]
+    pain_ces = _ces_rows(pain_rng, pa, pd_, lo, days, latent, acc["sub_end"][sl])
+    return events, tickets, [nps, csat, ces, pain_ces]
+
+
+def _ticket_days(rng, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(account, day) of each ticket: Poisson counts of ``lam`` (accounts x days), one row each."""
+    acct, day = np.nonzero(counts := rng.poisson(lam))
+    rep = counts[acct, day]
+    return np.repeat(acct, rep), np.repeat(day, rep)
 
 
 def _csat_rows(rng, acc, sl, lo, days, latent) -> dict[str, np.ndarray]:

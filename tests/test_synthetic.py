@@ -192,6 +192,20 @@ def test_support_pain_shows_before_churn(big):
     assert (recent > before).mean() > 0.6
 
 
+def test_support_pain_shows_in_small_teams_too(big):
+    """A team of a few users in support pain files its pain tickets as a team of
+    ``PAIN_TEAM_USERS`` would: hardly one goes through its last 90 days with two tickets or
+    fewer (28% did at its own everyday rate), and nearly every one files more than before."""
+    gt = big["ground_truth"]
+    recent = _window_counts(big["tickets"], "created_at", gt, "support_pain", 0, 90)
+    before = _window_counts(big["tickets"], "created_at", gt, "support_pain", 90, 180)
+    seats = big["accounts"].set_index("account_id")["seats"].reindex(recent.index)
+    small = seats <= 15  # 3-15 seats: at most 5 users
+    assert small.sum() >= 10
+    assert (recent[small] <= 2).mean() < 0.15
+    assert (recent[small] > before[small]).mean() > 0.9
+
+
 def test_cause_mix_and_families(big):
     gt = big["ground_truth"]
     causes = gt.loc[gt["churned"], "cause"].value_counts()
