@@ -177,7 +177,9 @@ def fit_baseline(
 ) -> Pipeline:
     """Logistic regression on imputed, scaled numbers and one-hot categories (missing is a level).
 
-    It reads ``model_input`` rows, so it can be logged and served as it is.
+    It reads ``model_input`` rows, so it can be logged and served as it is. Newton-Cholesky
+    reaches the optimum in a handful of steps where L-BFGS took a hundred or more (rows far
+    outnumber columns here): the same model, several times faster.
     """
     numeric = [f for f in features if f not in categories]
     categorical = list(categories)
@@ -206,6 +208,8 @@ def fit_baseline(
             ),
         ]
     )
-    model = make_pipeline(transform, LogisticRegression(max_iter=2000, C=0.5))
+    model = make_pipeline(
+        transform, LogisticRegression(solver="newton-cholesky", max_iter=200, C=0.5)
+    )
     x = model_input(train, features, categories)
     return model.fit(x, train[label].astype(int))
