@@ -377,7 +377,7 @@ FEATURES: dict[str, Feature] = {
         kind=PROFILE,
     ),
     # sentiment: what the customer says when asked: survey comments scored in [-1, 1], NPS and
-    # CSAT surveys, ticket CSAT. The text of tickets is support's (below).
+    # CSAT surveys. The text of tickets and the CSAT they are given are support's (below).
     "comment_sentiment_mean_90d": Feature(
         "sentiment",
         ("surveys",),
@@ -441,9 +441,9 @@ FEATURES: dict[str, Feature] = {
     ),
     "csat_mean_90d": Feature(
         "sentiment",
-        ("tickets", "surveys"),
-        "average CSAT of tickets and surveys (90 days)",
-        Plain("Average CSAT in the last 90 days: ", ".1f", ""),
+        ("surveys",),
+        "average score of CSAT surveys (1-5; 90 days)",
+        Plain("Average CSAT in surveys in the last 90 days: ", ".1f", " out of 5"),
         direction=UP,
     ),
     # support tickets (dated by creation; resolution and first response as known at the as-of)
@@ -576,6 +576,15 @@ FEATURES: dict[str, Feature] = {
         ("surveys",),
         "average customer effort score (CES, 1-7, higher = easier; 90 days)",
         Plain("Customer effort (CES) in the last 90 days: ", ".1f", " out of 7 (higher = easier)"),
+        direction=UP,
+    ),
+    # The CSAT a customer gives a resolved ticket rates the help it received (as CES does): a
+    # support measure. CSAT surveys sent apart from any ticket rate the relationship: sentiment.
+    "ticket_csat_mean_90d": Feature(
+        "support",
+        ("tickets",),
+        "average CSAT of resolved support tickets (1-5, dated by resolution; 90 days)",
+        Plain("Resolved support tickets were rated ", ".1f", " out of 5 on average (90 days)"),
         direction=UP,
     ),
     "days_since_last_ticket": Feature(

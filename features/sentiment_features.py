@@ -1,5 +1,6 @@
 """The sentiment family: what the customer says when asked: the mood of survey comments over 90
-days and its change, the NPS story, and CSAT.
+days and its change, the NPS story, and CSAT surveys (the CSAT of a resolved ticket rates the help
+received, so it is support's, as customer effort is: ``features.support``).
 
 Texts (the surveys' comments here, the tickets' subject and text in ``features.support``) are
 scored in [-1, 1] once per build by ``features.pointintime.prepare_tables``
@@ -63,33 +64,8 @@ def _latest_two(frame: pd.DataFrame, column: str, accounts: pd.Index):
     return latest.reindex(accounts).astype(float), before.reindex(accounts).astype(float)
 
 
-def _csat_scores(tables: Tables, as_of: pd.Timestamp) -> pd.DataFrame:
-    """CSAT answers of the last 90 days: ticket CSAT (dated by resolution) and CSAT surveys."""
-    parts = []
-    tickets = tables.tickets
-    if tickets is not None and "csat" in tickets:
-        when = tickets["resolved_at"] if "resolved_at" in tickets else tickets["created_at"]
-        parts.append(
-            pd.DataFrame({"account_id": tickets["account_id"], "at": when, "csat": tickets["csat"]})
-        )
-    surveys = tables.surveys
-    if surveys is not None:
-        csat = surveys[surveys["kind"].astype(str).str.lower() == "csat"]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "account_id": csat["account_id"],
-                    "at": csat["responded_at"],
-                    "csat": csat["score"],
-                }
-            )
-        )
-    scores = pd.concat(parts, ignore_index=True).dropna()
-    return scores[(scores["at"] >= as_of - 90 * DAY) & (scores["at"] < as_of)]
-
-
 def sentiment(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> pd.DataFrame:
-    """The mood of survey comments over 90 days and its change, the NPS story, and CSAT."""
+    """The mood of survey comments over 90 days and its change, the NPS story, and CSAT surveys."""
     out = pd.DataFrame(index=accounts)
     surveys = tables.surveys
     if surveys is not None and "sentiment" in surveys:
@@ -101,8 +77,9 @@ def sentiment(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> pd.Dat
         out["nps_change"] = latest - before
         out["is_detractor"] = (latest <= 6).astype(float).where(latest.notna())
         out["is_promoter"] = (latest >= 9).astype(float).where(latest.notna())
-    if surveys is not None or (tables.tickets is not None and "csat" in tables.tickets):
-        csat = _csat_scores(tables, as_of)
-        mean = csat.groupby("account_id", sort=False)["csat"].mean()
+    if surveys is not None:
+        csat = surveys[surveys["kind"].astype(str).str.lower() == "csat"]
+        csat = csat[csat["responded_at"] >= as_of - 90 * DAY].dropna(subset=["score"])
+        mean = csat.groupby("account_id", sort=False)["score"].mean()
         out["csat_mean_90d"] = mean.reindex(accounts).astype(float)
     return out

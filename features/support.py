@@ -1,5 +1,6 @@
 """The support family: tickets, dated by creation; resolution and first response as known then;
-the mood of their text (``features.sentiment_features.text_mood``)."""
+the mood of their text (``features.sentiment_features.text_mood``); what the customer rated the
+help: CSAT on resolved tickets, customer effort (CES surveys)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ HIGH_PRIORITIES = ("high", "urgent", "critical", "p1", "p0")
 
 def support_tickets(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> pd.DataFrame:
     """Ticket volume and its change, backlog, priority mix, response and resolution times,
-    escalations, the mood of the tickets' text, customer effort (CES surveys), recency."""
+    escalations, the mood of the tickets' text, ticket CSAT, customer effort (CES surveys),
+    recency."""
     tickets = tables.tickets
     last_30 = rows_between(tickets, "created_at", as_of - 30 * DAY, as_of)
     prev_30 = rows_between(tickets, "created_at", as_of - 60 * DAY, as_of - 30 * DAY)
@@ -54,6 +56,12 @@ def support_tickets(tables: Tables, as_of: pd.Timestamp, accounts: pd.Index) -> 
         out["negative_ticket_share_90d"] = out["negative_tickets_90d"] / out["tickets_90d"].where(
             out["tickets_90d"] > 0
         )
+    if "csat" in tickets:  # dated by resolution: a ticket is rated once it is resolved
+        when = tickets["resolved_at"] if "resolved_at" in tickets else tickets["created_at"]
+        rated = tickets.assign(at=when).dropna(subset=["csat"])
+        rated = rated[(rated["at"] >= as_of - 90 * DAY) & (rated["at"] < as_of)]
+        mean = rated.groupby("account_id", sort=False)["csat"].mean()
+        out["ticket_csat_mean_90d"] = mean.reindex(accounts).astype(float)
     surveys = tables.surveys
     if surveys is not None:
         ces = surveys[surveys["kind"].astype(str).str.lower() == "ces"]

@@ -81,7 +81,9 @@ def test_hand_computed_usage_adoption_and_support():
     assert (a["tickets_30d"], a["open_tickets"], a["high_priority_share_90d"]) == (2, 1, 0.5)
     assert a["tickets_per_seat_90d"] == 2 / 4 and b["tickets_per_seat_90d"] == 0.0
     assert a["mean_resolution_days_90d"] == 2.0 and a["mean_first_response_hours_90d"] == 6.0
-    assert a["csat_mean_90d"] == 4.0 and np.isnan(b["csat_mean_90d"])
+    # ticket CSAT is support's; with no CSAT surveys there is no survey CSAT at all
+    assert a["ticket_csat_mean_90d"] == 4.0 and np.isnan(b["ticket_csat_mean_90d"])
+    assert "csat_mean_90d" not in f
     assert a["days_since_last_ticket"] == pytest.approx(3 + 14 / 24)
     assert b["tickets_30d"] == 0 and np.isnan(b["days_since_last_ticket"])
     assert a["days_to_term_end"] == (pd.Timestamp("2025-12-31") - T).days
@@ -144,7 +146,7 @@ def test_ravenstack_builds_features_and_labels():
     features = feature_columns(matrix)
     assert len(matrix) > 1000 and matrix["churned"].notna().any()
     assert "churn_flag" not in features  # the label leak is dropped by the config
-    assert {"events_30d", "core_depth_30d", "tickets_30d", "csat_mean_90d"} <= set(features)
+    assert {"events_30d", "core_depth_30d", "tickets_30d", "ticket_csat_mean_90d"} <= set(features)
     assert "escalations_90d" in features and "is_trial" in features
     # daily counts per subscription without users and ticket text: those features are left out
     assert not [c for c in features if "users" in c or "sentiment" in c]

@@ -177,14 +177,6 @@ def oracle_sentiment(tables, account, t):
     f["is_detractor"] = float(latest <= 6) if nps else NAN
     f["is_promoter"] = float(latest >= 9) if nps else NAN
     csat = [
-        r.csat
-        for r in tables.tickets.itertuples()
-        if r.account_id == account
-        and r.created_at < t
-        and pd.notna(r.resolved_at)
-        and t - 90 * day <= r.resolved_at < t
-        and not math.isnan(r.csat)
-    ] + [
         r.score
         for r in tables.surveys.itertuples()
         if r.account_id == account and r.kind == "csat" and t - 90 * day <= r.responded_at < t
@@ -239,6 +231,15 @@ def oracle_support(tables, account, t, seats):
     )
     f.update(mood(texts, t, names))
     f["negative_ticket_share_90d"] = ratio(f["negative_tickets_90d"], f["tickets_90d"])
+    f["ticket_csat_mean_90d"] = mean(
+        [
+            r.csat
+            for r in mine
+            if pd.notna(r.resolved_at)
+            and t - 90 * day <= r.resolved_at < t
+            and not math.isnan(r.csat)
+        ]
+    )
     ces = [
         r.score
         for r in tables.surveys.itertuples()

@@ -104,9 +104,17 @@ def test_nps_latest_change_detractor_and_promoter():
     assert f.loc["C", ["latest_nps", "nps_change", "is_detractor", "is_promoter"]].isna().all()
 
 
-def test_csat_of_tickets_by_resolution_date_and_csat_surveys():
-    f = sentiment(tables(), T, pd.Index(["A", "B", "C"], name="account_id"))
-    # tickets resolved 39 and 8 days ago (4, 2) and the CSAT survey 20 days ago (3); the tickets
-    # resolved 95 and 199 days ago are older than 90 days
-    assert f.loc["A", "csat_mean_90d"] == pytest.approx((4 + 2 + 3) / 3)
+def test_csat_of_surveys_is_sentiment_and_of_tickets_support():
+    accounts = pd.Index(["A", "B", "C"], name="account_id")
+    f = sentiment(tables(), T, accounts)
+    # the CSAT survey 20 days ago (3); the tickets' CSAT is not read here
+    assert f.loc["A", "csat_mean_90d"] == 3.0
     assert np.isnan(f.loc["B", "csat_mean_90d"]) and np.isnan(f.loc["C", "csat_mean_90d"])
+    s = support_tickets(tables(), T, accounts)
+    # tickets resolved 39 and 8 days ago (4, 2); those resolved 95 and 199 days ago are older
+    # than 90 days, and the CSAT survey is not a ticket's
+    assert s.loc["A", "ticket_csat_mean_90d"] == pytest.approx((4 + 2) / 2)
+    assert np.isnan(s.loc["B", "ticket_csat_mean_90d"])
+    assert np.isnan(s.loc["C", "ticket_csat_mean_90d"])
+    assert FEATURES["ticket_csat_mean_90d"].family == "support"
+    assert FEATURES["csat_mean_90d"].family == "sentiment"

@@ -205,6 +205,12 @@ def test_sentences_for_picks_each_rows_feature_and_leaves_none_empty():
             3.5,
             "Customer effort (CES) in the last 90 days: 3.5 out of 7 (higher = easier)",
         ),
+        (
+            "ticket_csat_mean_90d",
+            3.25,
+            "Resolved support tickets were rated 3.2 out of 5 on average (90 days)",
+        ),
+        ("csat_mean_90d", 4.0, "Average CSAT in surveys in the last 90 days: 4.0 out of 5"),
         ("mrr_change_12m", 0.3, "Price moved +30% against 12 months before"),
         ("tickets_per_seat_90d", 0.5, "0.50 support tickets per licensed seat in the last 90 days"),
         (
