@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from features.catalogue import monotone_directions, points_family
+from features.catalogue import CADENCE_FEATURES, monotone_directions, points_family
 from serving.model import booster_input, model_input
 from training.split import KnownFrom, early_stopping_split
 
@@ -52,7 +52,10 @@ class BoosterParams:
     # part's. Adopted where it costs at most 0.005 ROC AUC against the unconstrained model:
     # health 0.7672 -> 0.7678 and churn 0.7568 -> 0.7594 (monotone as well), not renewal
     # (0.7784 -> 0.7692). Tables without catalogue features (Telco, BankChurners) are all
-    # profile, one group: nothing changes there.
+    # profile, one group: nothing changes there. The contract's cadence
+    # (``features.catalogue.CADENCE_FEATURES``) joins every family's group (``constraints``):
+    # a price rise says little about next month's decision and much about next year's, which a
+    # sum of per-family parts that never meet the cadence could not tell apart.
     family_interactions: tuple[str, ...] = ("stayed", "churned")
 
 
@@ -79,8 +82,11 @@ def constraints(features: list[str], label: str, params: BoosterParams) -> dict:
         groups: dict[str, list[int]] = {}
         for j, name in enumerate(features):
             groups.setdefault(points_family(name), []).append(j)
+        cadence = [j for j, name in enumerate(features) if name in CADENCE_FEATURES]
         if len(groups) > 1:
-            out["interaction_constraints"] = list(groups.values())
+            out["interaction_constraints"] = [
+                sorted({*members, *cadence}) for members in groups.values()
+            ]
     return out
 
 

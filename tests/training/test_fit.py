@@ -111,6 +111,11 @@ def test_constraints_follow_the_catalogue_per_feature_and_flip_for_leaving():
     ]
     # adoption, support, usage, profile, sentiment: each family its own group
     assert both["interaction_constraints"] == [[0], [1], [2], [3], [4]]
+    # the contract's cadence joins every family's group: a month's decision and a year's weigh
+    # the same behaviour differently, and the cadence's points sit in the base score
+    cadenced = constraints([*features, "term_months"], "stayed", BoosterParams())
+    assert cadenced["interaction_constraints"] == [[0, 5], [1, 5], [2, 5], [3, 5], [4, 5]]
+    assert constraints(["plan", "term_months"], "stayed", BoosterParams()) == {}
     none = BoosterParams(monotone=False, family_interactions=())
     assert constraints(features, "stayed", none) == {}
     assert "interaction_constraints" not in constraints(features, "renewed", BoosterParams())
