@@ -55,7 +55,10 @@ class BoosterParams:
     # profile, one group: nothing changes there. The contract's cadence
     # (``features.catalogue.CADENCE_FEATURES``) joins every family's group (``constraints``):
     # a price rise says little about next month's decision and much about next year's, which a
-    # sum of per-family parts that never meet the cadence could not tell apart.
+    # sum of per-family parts that never meet the cadence could not tell apart. A family's part
+    # is then a function of its features and the cadence; TreeSHAP's share of it for the
+    # cadence goes into the base score (``serving.score.cadence_in_base``), the rest is the
+    # family's points.
     family_interactions: tuple[str, ...] = ("stayed", "churned")
 
 
