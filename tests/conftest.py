@@ -20,6 +20,16 @@ _under_ci = bool(os.environ.get("CI")) or "MUTANT_UNDER_TEST" in os.environ
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if _under_ci else "dev"))
 
 
+def pytest_collection_modifyitems(config, items):
+    """Slow tests first, so the two workers start on the long runs and finish together, rather
+    than one long test (the README's) starting last; tests on the Spark session share one worker,
+    so only one JVM starts."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: order kept
+    for item in items:
+        if "spark" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("spark"))
+
+
 @pytest.fixture(scope="session")
 def demo_tables_dir(tmp_path_factory):
     """A small demo company written to disk once per test session."""
