@@ -483,6 +483,21 @@ FEATURES: dict[str, Feature] = {
         Plain("", ",.2f", " support tickets per licensed seat in the last 90 days"),
         direction=DOWN,
     ),
+    # Against the account's own usual rate (its tickets of days 91-365, per 90 days), one ticket
+    # added to each side: a small team's rise shows as plainly as a large one's. A younger
+    # account's usual counts the days before it was a customer as quiet ones.
+    "tickets_vs_usual_90d": Feature(
+        "support",
+        ("tickets",),
+        "support tickets in the last 90 days against the account's own rate of days 91-365 "
+        "(one ticket added to each)",
+        Plain(
+            "Support tickets in the last 90 days ran at ",
+            ".1f",
+            " times the account's own rate of days 91-365",
+        ),
+        direction=DOWN,
+    ),
     "tickets_prev_90d": Feature(
         "support",
         ("tickets",),
@@ -511,6 +526,13 @@ FEATURES: dict[str, Feature] = {
         Plain("Tickets took ", ".1f", " days to resolve on average"),
         direction=DOWN,
     ),
+    "resolution_days_change_90d": Feature(
+        "support",
+        ("tickets",),
+        "mean days to resolve a ticket (90 days) minus the same for the tickets of days 91-365",
+        Plain("Time to resolve a ticket moved ", "+.1f", " days against days 91-365"),
+        direction=DOWN,
+    ),
     "mean_first_response_hours_90d": Feature(
         "support",
         ("tickets",),
@@ -523,6 +545,13 @@ FEATURES: dict[str, Feature] = {
         ("tickets",),
         "escalated tickets in 90 days",
         Plain("", ".0f", " escalated tickets in 90 days", one=" escalated ticket in 90 days"),
+        direction=DOWN,
+    ),
+    "escalated_share_90d": Feature(
+        "support",
+        ("tickets",),
+        "share of the tickets of the last 90 days that were escalated",
+        Plain("", ".0%", " of tickets in 90 days were escalated"),
         direction=DOWN,
     ),
     # The mood of the tickets' text (subject + text, scored in [-1, 1]) is support, not sentiment:
@@ -552,6 +581,18 @@ FEATURES: dict[str, Feature] = {
             ".0f",
             " support tickets read negative in the last 90 days",
             one=" support ticket read negative in the last 90 days",
+        ),
+        direction=DOWN,
+    ),
+    "negative_tickets_30d": Feature(
+        "support",
+        ("tickets",),
+        "support tickets that read negative in 30 days",
+        Plain(
+            "",
+            ".0f",
+            " support tickets read negative in the last 30 days",
+            one=" support ticket read negative in the last 30 days",
         ),
         direction=DOWN,
     ),

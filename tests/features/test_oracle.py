@@ -203,10 +203,15 @@ def oracle_support(tables, account, t, seats):
     f["tickets_change_30d"] = ratio(f["tickets_30d"] - f["tickets_prev_30d"], f["tickets_prev_30d"])
     f["tickets_90d"] = len(last_90)
     f["tickets_prev_90d"] = len(created_within(90, 180))
+    usual = created_within(90, 365)
+    f["tickets_vs_usual_90d"] = (len(last_90) + 1) / (len(usual) * 90 / 275 + 1)
     f["tickets_per_seat_90d"] = ratio(f["tickets_90d"], seats)
     f["open_tickets"] = sum(1 for r in mine if not known(r.resolved_at))
     f["mean_resolution_days_90d"] = mean(
         [(r.resolved_at - r.created_at) / day for r in last_90 if known(r.resolved_at)]
+    )
+    f["resolution_days_change_90d"] = f["mean_resolution_days_90d"] - mean(
+        [(r.resolved_at - r.created_at) / day for r in usual if known(r.resolved_at)]
     )
     f["mean_first_response_hours_90d"] = mean(
         [
@@ -218,6 +223,7 @@ def oracle_support(tables, account, t, seats):
     high = sum(1 for r in last_90 if str(r.priority).lower() in HIGH)
     f["high_priority_share_90d"] = ratio(high, len(last_90))
     f["escalations_90d"] = sum(1 for r in last_90 if r.escalated)
+    f["escalated_share_90d"] = ratio(f["escalations_90d"], len(last_90))
     texts = []
     for r in mine:
         s = score(r.text)
@@ -231,6 +237,7 @@ def oracle_support(tables, account, t, seats):
     )
     f.update(mood(texts, t, names))
     f["negative_ticket_share_90d"] = ratio(f["negative_tickets_90d"], f["tickets_90d"])
+    f["negative_tickets_30d"] = sum(1 for at, s in texts if t - 30 * day <= at and s < -0.3)
     f["ticket_csat_mean_90d"] = mean(
         [
             r.csat

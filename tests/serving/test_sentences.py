@@ -219,6 +219,20 @@ def test_sentences_for_picks_each_rows_feature_and_leaves_none_empty():
             "25% of support tickets in the last 90 days read negative",
         ),
         ("negative_tickets_90d", 1.0, "1 support ticket read negative in the last 90 days"),
+        ("negative_tickets_30d", 1.0, "1 support ticket read negative in the last 30 days"),
+        ("negative_tickets_30d", 4.0, "4 support tickets read negative in the last 30 days"),
+        (
+            "tickets_vs_usual_90d",
+            2.5,
+            "Support tickets in the last 90 days ran at 2.5 times the account's own rate of days"
+            " 91-365",
+        ),
+        (
+            "resolution_days_change_90d",
+            2.25,
+            "Time to resolve a ticket moved +2.2 days against days 91-365",
+        ),
+        ("escalated_share_90d", 0.25, "25% of tickets in 90 days were escalated"),
         ("negative_tickets_90d", 3.0, "3 support tickets read negative in the last 90 days"),
         ("negative_comments_90d", 2.0, "2 negative survey comments in the last 90 days"),
         (
