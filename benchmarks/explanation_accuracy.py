@@ -49,7 +49,7 @@ def main() -> None:
     from features.usage_types import chosen_types
     from health.synthetic import generate_demo_data, write_demo_data
     from serving.score import LoadedModel, ScoreConfig, score_features
-    from training.fit import BoosterParams
+    from training.config import BoosterParams
     from training.train import TrainConfig, build_training_matrix, fit_target
 
     booster = BoosterParams()

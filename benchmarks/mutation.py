@@ -42,7 +42,7 @@ RULES: dict[str, list[str]] = {
     "labels": ["features.labels.*"],
     "timeline": ["features.timeline.*"],
     "point-in-time cut": ["features.pointintime.*"],
-    "split and gap": ["training.split.*", "training.train.xǁTrainConfigǁgap_days*"],
+    "split and gap": ["training.split.*", "training.config.xǁTrainConfigǁgap_days*"],
     "calibration": ["serving.calibration.*"],
     "champion gate": [
         "training.guard.x_logged_comparison*",

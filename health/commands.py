@@ -125,8 +125,7 @@ def cmd_features(args: argparse.Namespace) -> int:
 
 def train_config(args: argparse.Namespace):
     from features.labels import LabelConfig
-    from training.fit import BoosterParams
-    from training.guard import GateConfig
+    from training.config import BoosterParams, GateConfig
     from training.train import TrainConfig
 
     return TrainConfig(

@@ -16,7 +16,7 @@ import pandas as pd
 
 from features.contract import Tables
 from portfolio.compute import MetricsConfig, PortfolioMetrics, portfolio_metrics
-from training.train import DEFAULT_EXPERIMENT
+from training.config import DEFAULT_EXPERIMENT
 
 REPORT, MANIFEST = "report.html", "portfolio.json"
 

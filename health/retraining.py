@@ -16,15 +16,8 @@ import pandas as pd
 
 from features.contract import Tables
 from monitoring.job import MonitorResult, OutFolderError, ScoringError, monitor_job
-from monitoring.verdict import RETRAIN_EXIT, MonitorConfig
-from serving.score import CHAMPION_URIS
-from training.train import DEFAULT_EXPERIMENT
-
-EXIT_STATUS = (
-    f"Exit status: 0 when the verdict is ok or watch, {RETRAIN_EXIT} when it is retrain, "
-    "1 for bad data or a failed job, 2 for bad usage; so a scheduler can run "
-    f"'health monitor ...; [ $? -eq {RETRAIN_EXIT} ] && health retrain DATA'."
-)
+from monitoring.verdict import MonitorConfig
+from serving.config import CHAMPION_URIS
 
 
 @dataclass
@@ -265,69 +258,3 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         console.print(f"  {result.reason}")
     console.print(f"MLflow parent run: {result.run_id} ({time.perf_counter() - started:.0f}s)")
     return 0
-
-
-def truthy(value: str) -> bool:
-    """A yes/no word (features.flags' rule), as MLflow passes a boolean parameter; '' is no."""
-    from features.flags import FALSE_WORDS, TRUE_WORDS
-
-    text = str(value).strip().lower()
-    if text in TRUE_WORDS:
-        return True
-    if text in FALSE_WORDS or text == "":
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
-
-
-def add_monitor_options(p: argparse.ArgumentParser, whole) -> None:
-    """The thresholds of the verdict, defaults read from ``MonitorConfig``."""
-    d = MonitorConfig()
-    p.add_argument("--model", help="churn model URI (default: models:/churn@champion)")
-    p.add_argument("--renewal-model", help="renewal model URI (default: models:/renewal@champion)")
-    p.add_argument("--no-renewal", action="store_true", help="monitor the churn model only")
-    p.add_argument(
-        "--psi-moderate",
-        type=float,
-        default=d.psi_moderate,
-        help="PSI from which a shift is moderate",
-    )
-    p.add_argument(
-        "--psi-drifted",
-        type=float,
-        default=d.psi_drifted,
-        help="PSI past which a feature has drifted",
-    )
-    p.add_argument(
-        "--drifted-features",
-        type=whole,
-        default=d.drifted_features,
-        help="drifted features that call for retraining",
-    )
-    p.add_argument(
-        "--auc-drop",
-        type=float,
-        default=d.auc_drop,
-        help="fall of realised ROC AUC below training's that calls for retraining",
-    )
-    p.add_argument(
-        "--brier-rise",
-        type=float,
-        default=d.brier_rise,
-        help="rise of realised Brier score over training's that calls for retraining",
-    )
-    p.add_argument(
-        "--min-known",
-        type=whole,
-        default=d.min_known,
-        help="outcomes needed to judge realised performance",
-    )
-    p.add_argument(
-        "--exit-zero",
-        nargs="?",
-        const=True,
-        default=False,
-        type=truthy,
-        help=f"exit 0 even when the verdict is retrain (not {RETRAIN_EXIT}); the verdict stays in "
-        "monitor.json and the run's tags. For 'mlflow run', which marks a non-zero exit failed",
-    )
-    p.add_argument("--experiment", default=DEFAULT_EXPERIMENT, help="MLflow experiment name")

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from features.catalogue import feature_family
+from monitoring.verdict import DRIFTED, MODERATE
 from serving.model import HealthModel, model_input
 from serving.reference import numeric_shares, shares_like
 
 PSI_FLOOR = 1e-4
-MODERATE, DRIFTED = 0.1, 0.2
 
 
 def psi(expected: np.ndarray, actual: np.ndarray, floor: float = PSI_FLOOR) -> float:

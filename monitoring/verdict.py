@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from monitoring.drift import DRIFTED, MODERATE
-from serving.score import TIMING_FEATURES
+from features.catalogue import TIMING_FEATURES
 
 RETRAIN_EXIT = 3
+# Population stability index: under 0.1 stable, 0.1-0.2 a moderate shift, over 0.2 drifted (the
+# usual reading of PSI; ``monitoring.drift`` grades each feature by them).
+MODERATE, DRIFTED = 0.1, 0.2
 # Days counted from a moment (the first event, the start of the contract, the last ticket, the
 # champions' last activity): one scoring date sits at one point of the week and of every account's
 # life, where the training rows spread over many, so these move with the calendar whatever the

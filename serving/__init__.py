@@ -2,6 +2,7 @@
 
 Imports ``features``, never ``training`` or ``health``. In pipeline order:
 
+- ``config``: the scoring job's settings and the champions it reads (read by the command line).
 - ``calibration``: turn a raw model output into a probability (Platt or isotonic), fit and apply.
 - ``model``: the packaged MLflow pyfunc: features, category levels, booster, calibrator.
 - ``reference``: what a model stores to be judged against: binned distributions for monitoring,

@@ -31,12 +31,9 @@ import numpy as np
 import pandas as pd
 
 from features.catalogue import TIMING_FEATURES, UNSETTLED, direction, is_profile
+from serving.config import MIN_REASON_POINTS
 from serving.reference import reference_values
 from serving.sentences import reason_sentences_for, sentence_key, shown, stated_column
-
-# One point is the smallest move the 0-100 health score shows: a push worth less cannot change
-# the score a person reads, so it is no reason to call.
-MIN_REASON_POINTS = 1.0
 
 
 def candidates(features: list[str]) -> np.ndarray:

@@ -37,13 +37,13 @@ from features.usage_types import chosen_types
 from serving.bands import (
     BANDS,
     YEAR_MONTHS,
-    BandConfig,
     band,
     band_rules,
     decision_months,
     health_score,
     yearly_footing,
 )
+from serving.config import CHAMPION_URIS, ScoreConfig
 from serving.model import HealthModel, MissingFeaturesError, missing_features
 from serving.outputs import (
     EXPLANATIONS,
@@ -54,30 +54,14 @@ from serving.outputs import (
     published_scores,
     read_scores,
 )
-from serving.reasons import MIN_REASON_POINTS, choose_reasons, reason_points
+from serving.reasons import choose_reasons, reason_points
 
 # When the term ends says when an account *can* leave, not why it would: the health model never
 # sees these features (``features.builders.TIMING_FEATURES``), and no model offers them as reasons.
 # The due date is its own column instead.
 __all__ = ["TIMING_FEATURES", "score_features", "score_job"]
 
-CHAMPION_URIS = {
-    "health": "models:/health@champion",
-    "churn": "models:/churn@champion",
-    "renewal": "models:/renewal@champion",
-}
 HEALTH_TARGET = "stayed"  # the health model's label (``features.labels.stay_labels``)
-
-
-@dataclass(frozen=True)
-class ScoreConfig(BandConfig):
-    """The band thresholds (``serving.bands.BandConfig``), the reasons to write and the points a
-    reason must move the score by (``serving.reasons``), and the chunk size."""
-
-    top_drivers: int = 3
-    min_reason_points: float = MIN_REASON_POINTS
-    chunk_rows: int = 50_000
-    explain: bool = True
 
 
 @dataclass

@@ -87,8 +87,7 @@ def champion_store(tmp_path_factory, demo_tables):
     from mlflow.tracking import MlflowClient
 
     from health.tracking import configure_tracking, use_experiment
-    from training.fit import BoosterParams
-    from training.guard import GateConfig
+    from training.config import BoosterParams, GateConfig
     from training.train import TrainConfig, build_training_matrix, fit_target, log_target
 
     # 400 accounts: the floor's baseline part is waived (see test_end_to_end)

@@ -12,7 +12,7 @@ from features.labels import LabelConfig
 from health.demo import DemoConfig
 from health.parser import subcommands
 from serving.score import CHAMPION_URIS, ScoreConfig
-from training.backtest import BacktestConfig
+from training.config import BacktestConfig
 from training.train import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]

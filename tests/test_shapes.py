@@ -21,8 +21,7 @@ from features.timeline import observation_end, observed_until
 from features.validation import ContractError
 from health.cli import main
 from health.synthetic import Shapes, generate_demo_data, write_demo_data
-from training.fit import BoosterParams
-from training.guard import GateConfig
+from training.config import BoosterParams, GateConfig
 from training.train import TrainConfig, build_training_matrix, train_models
 
 # 400 accounts: the logistic baseline can match LightGBM, so the floor's baseline part is waived

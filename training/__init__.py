@@ -3,6 +3,7 @@
 Imports ``features`` and ``serving`` (the model it packages is the one scoring runs). In
 pipeline order:
 
+- ``config``: the settings of training and the backtest (read by the command line).
 - ``split``: validation splits, out of time where there is history.
 - ``fit``: LightGBM with early stopping and the logistic-regression baseline.
 - ``tune``: optional hyperparameter search (``--tune N``).

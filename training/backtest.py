@@ -28,25 +28,10 @@ from features.matrix import build_feature_matrix
 from features.timeline import observed_until
 from features.usage_types import chosen_types
 from serving.bands import BANDS, BandConfig, band
-from serving.score import LoadedModel, ScoreConfig, score_features
+from serving.score import LoadedModel, score_features
 from training.backtest_report import Summary, backtest_html
-from training.train import TrainConfig, build_training_matrix, fit_target
-
-
-@dataclass(frozen=True)
-class BacktestConfig:
-    """Which past dates to replay and with what training and band settings."""
-
-    every_days: int = 60
-    lookback_days: int = 365
-    dates: tuple[str, ...] = ()
-    train: TrainConfig = field(default_factory=TrainConfig)
-    score: ScoreConfig = field(default_factory=ScoreConfig)
-
-    @property
-    def gap_days(self) -> int:
-        """Days after an as-of date until its churn label is known."""
-        return self.train.gap_days("churned")
+from training.config import BacktestConfig
+from training.train import build_training_matrix, fit_target
 
 
 @dataclass

@@ -6,8 +6,6 @@ measured with is fitted by ``serving.calibration``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import lightgbm as lgb
 import pandas as pd
 from sklearn.compose import ColumnTransformer
@@ -18,48 +16,10 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from features.catalogue import CADENCE_FEATURES, monotone_directions, points_family
 from serving.model import booster_input, model_input
+from training.config import BoosterParams
 from training.split import KnownFrom, early_stopping_split
 
 MIN_ROUNDS = 10
-
-
-@dataclass(frozen=True)
-class BoosterParams:
-    """LightGBM settings: many small, regularised trees suit a few thousand accounts.
-
-    Chosen on the demo's training periods only (inner split, mean of three seeds, churn and
-    renewal together), never on a validation period; ``--tune N`` searches around them.
-    """
-
-    learning_rate: float = 0.05
-    num_leaves: int = 4
-    min_child_samples: int = 100
-    feature_fraction: float = 0.7
-    bagging_fraction: float = 0.8
-    bagging_freq: int = 1
-    lambda_l2: float = 5.0
-    max_rounds: int = 2000
-    early_stopping_rounds: int = 50
-    seed: int = 0
-    num_threads: int = 1
-    # Directions that hold: each feature's settled direction (``features.catalogue``) is a
-    # monotone constraint, so more active users or a higher NPS never lower a health score.
-    # Validation ROC AUC on the demo (benchmarks/quality.py --constraints, seed 7), unconstrained
-    # -> monotone: health 0.7672 -> 0.7688, churn 0.7568 -> 0.7616, renewal 0.7784 -> 0.7742.
-    monotone: bool = True
-    # The models whose trees split on features of one family only (the profile counts as one):
-    # such a model is a sum of per-family parts, so each family's SHAP points are exactly its
-    # part's. Adopted where it costs at most 0.005 ROC AUC against the unconstrained model:
-    # health 0.7672 -> 0.7678 and churn 0.7568 -> 0.7594 (monotone as well), not renewal
-    # (0.7784 -> 0.7692). Tables without catalogue features (Telco, BankChurners) are all
-    # profile, one group: nothing changes there. The contract's cadence
-    # (``features.catalogue.CADENCE_FEATURES``) joins every family's group (``constraints``):
-    # a price rise says little about next month's decision and much about next year's, which a
-    # sum of per-family parts that never meet the cadence could not tell apart. A family's part
-    # is then a function of its features and the cadence; TreeSHAP's share of it for the
-    # cadence goes into the base score (``serving.score.cadence_in_base``), the rest is the
-    # family's points.
-    family_interactions: tuple[str, ...] = ("stayed", "churned")
 
 
 def category_levels(frame: pd.DataFrame, features: list[str]) -> dict[str, list[str]]:

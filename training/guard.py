@@ -20,16 +20,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-
-@dataclass(frozen=True)
-class GateConfig:
-    """What a model must clear to become champion (besides beating the current champion)."""
-
-    min_auc: float = 0.6
-    beat_baseline: bool = True
-    feature_auc_limit: float = 0.95
-    model_auc_limit: float = 0.98
-    data_is_easy: bool = False
+from training.config import GateConfig
 
 
 def separation_auc(values: np.ndarray, y: np.ndarray) -> float:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import tempfile
 from collections.abc import Callable
@@ -20,18 +19,21 @@ from sklearn.pipeline import Pipeline
 
 from features.catalogue import TIMING_FEATURES, UNSETTLED, direction
 from features.contract import Tables
-from features.labels import LabelConfig, label_known_from
 from features.matrix import KEYS, LABELS, build_feature_matrix, feature_columns
 from features.timeline import as_of_grid, observation_end, observation_start, observed_until
-from features.usage_types import DEFAULT_TYPES
 from serving.calibration import Calibrator, cross_fitted_calibration
 from serving.model import HealthModel, model_input
 from serving.reference import feature_references, numeric_reference, reason_reference
 from serving.served import ServedModel, code_paths, requirements, served_signature
-from training.fit import BoosterParams, category_levels, fit_baseline, fit_booster
+from training.config import (
+    HEALTH_LABEL,
+    BoosterParams,
+    GateConfig,
+    TrainConfig,
+)
+from training.fit import category_levels, fit_baseline, fit_booster
 from training.guard import (
     Comparison,
-    GateConfig,
     champion_decision,
     feature_aucs,
     logged_comparison,
@@ -42,59 +44,20 @@ from training.guard import (
 from training.label_rates import positive_rates, rate_jump
 from training.metrics import RANKING_METRICS, classification_metrics
 from training.plots import band_figure, shap_summary_figure, validation_figure
-from training.split import KnownFrom, Split, validation_split
+from training.split import Split, validation_split
 from training.tune import Trial, tune_booster
 
-DEFAULT_EXPERIMENT = "customer-health"
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 SHAP_SAMPLE = 500
-MODEL_KINDS = ("lightgbm", "logistic")
 TARGETS = {"churned": "churn", "renewed": "renewal", "stayed": "health"}
 # The health model estimates staying at the next decision point from what the account does, so
 # the timing of that decision is not among its inputs (``features.catalogue.TIMING_FEATURES``), nor
 # is tenure: an annual contract renews on the anniversary of its first term, so days as a customer
 # tell the days to the term end as surely as the timing features (on the demo, leaving it out also
 # raised the out-of-time ROC AUC from 0.709 to 0.750). The calendar's churn model keeps them all.
-HEALTH_LABEL = "stayed"
 HEALTH_EXCLUDED = TIMING_FEATURES | {"tenure_days"}
 REFERENCE_DAYS = 180
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything that decides a training run; logged whole as MLflow params."""
-
-    labels: LabelConfig = field(default_factory=LabelConfig)
-    every_days: int | None = None  # None: adapt to the history (see ``history_plan``)
-    warmup_days: int | None = None
-    validation_dates: int | None = None
-    folds: int = 5
-    min_class_rows: int = 5
-    usage_types: int = DEFAULT_TYPES  # per-type usage for this many most used event types
-    observed_until: str | None = None  # ISO date; None: the data's own (``observed_until``)
-    model_kind: str = "lightgbm"
-    tune_trials: int = 0
-    experiment: str = DEFAULT_EXPERIMENT
-    booster: BoosterParams = field(default_factory=BoosterParams)
-    gate: GateConfig = field(default_factory=GateConfig)
-
-    def __post_init__(self) -> None:
-        if self.model_kind not in MODEL_KINDS:
-            raise ValueError(f"model_kind must be one of {MODEL_KINDS}, got {self.model_kind!r}")
-
-    def gap_days(self, label: str) -> int:
-        """Days after an as-of date until ``label`` is known: its window plus the grace gap (for
-        ``stayed`` the shortest, an open-ended subscription's; ``known_from`` has each row's)."""
-        labels = self.labels
-        window = labels.renewal_window_days if label == "renewed" else labels.horizon_days
-        return window + labels.grace_days
-
-    def known_from(self, label: str) -> KnownFrom | None:
-        """Each row's first day with a known label, where it differs row by row (``stayed``)."""
-        if label != HEALTH_LABEL:
-            return None
-        return functools.partial(label_known_from, label=label, config=self.labels)
 
 
 @dataclass

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from training.fit import BoosterParams, best_rounds
+from training.config import BoosterParams
+from training.fit import best_rounds
 from training.split import KnownFrom, early_stopping_split
 
 

@@ -51,7 +51,7 @@ def _tables(change_at):
 
 @pytest.fixture(scope="module")
 def champion():
-    from training.fit import BoosterParams
+    from training.config import BoosterParams
     from training.train import TrainConfig, build_training_matrix, fit_target
 
     config = TrainConfig(booster=BoosterParams(max_rounds=100))

@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from training.fit import BoosterParams
-from training.guard import GateConfig
+from training.config import BoosterParams, GateConfig
 from training.train import TrainConfig
 
 

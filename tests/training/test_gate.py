@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-from training.guard import GateConfig
+from training.config import GateConfig
 from training.train import CHAMPION, champion_gate, fit_target, log_target
 
 pytestmark = pytest.mark.slow

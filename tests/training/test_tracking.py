@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
 
-from training.guard import GateConfig
+from training.config import GateConfig
 from training.train import train_from_matrix
 
 pytestmark = pytest.mark.slow
