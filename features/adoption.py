@@ -37,11 +37,6 @@ def adoption_columns(
         )
         out["top_users_gone_share_30d"] = ratio(raw["top_users_gone"], raw["top_users_then"])
         out["days_since_top_users_active"] = ratio(raw["top_users_idle_sum"], raw["top_users_then"])
-        # their active days in the last 30 against their own 30-day average of days 31..180: a
-        # champion gone who still logs in now and then is gone all the same
-        out["top_users_activity_ratio_30d"] = ratio(
-            raw["top_users_days_30d"], raw["top_users_days_then"] * 30 / 150
-        )
     out["features_used_30d"] = raw["features_used_30d"]
     out["features_used_90d"] = raw["features_used_90d"]
     out["catalogue_share_90d"] = ratio(raw["features_used_90d"], float(catalogue))

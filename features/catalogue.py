@@ -280,20 +280,6 @@ FEATURES: dict[str, Feature] = {
         ),
         direction=DOWN,
     ),
-    # How much the champions still use it, against their own earlier use: one who left but logs
-    # in now and then no longer counts as gone above, and is still (nearly) gone here.
-    "top_users_activity_ratio_30d": Feature(
-        "adoption",
-        ("events",),
-        "active days of the most active users of days 31-180 in the last 30 days, against their "
-        "own 30-day average then",
-        Plain(
-            "Its most active users (31-180 days ago) were active on ",
-            ".0%",
-            " as many days in the last 30 days as in a month then",
-        ),
-        direction=UP,
-    ),
     "features_used_30d": Feature(
         "adoption",
         ("events",),

@@ -33,14 +33,6 @@ SLOPE_WEEKS = 12
 CORE_SHARE = 0.25  # the share of recently used event types that count as core
 TOP_USER_SHARE = 0.25  # the share of an account's users that count as its most active
 MICRO = 1_000_000  # values are summed in millionths (exact integers)
-# the raw per-account aggregates of the most active users (``_Windows._top_users``)
-TOP_USER_COLUMNS = (
-    "top_users_then",
-    "top_users_gone",
-    "top_users_idle_sum",
-    "top_users_days_then",
-    "top_users_days_30d",
-)
 BATCH_ROWS = 8_000_000  # rows per batch when reducing an in-memory table
 
 
@@ -297,8 +289,7 @@ class _Windows:
         weight = 11 - 2 * (user_weeks % SLOPE_WEEKS)  # as for events: 2 x (position - 5.5)
         raw["users_slope_numerator"] = self._count(acc, weight.astype(np.float64))
         raw["users_slope_total"] = self._count(acc)
-        for name, values in zip(TOP_USER_COLUMNS, self._top_users(t), strict=True):
-            raw[name] = values
+        raw["top_users_then"], raw["top_users_gone"], raw["top_users_idle_sum"] = self._top_users(t)
         # event types used
         s = _days(d.td_day, t - 90, t)
         pair, age, typ = d.td_pair[s], t - d.td_day[s], d.td_typ[s]
@@ -331,12 +322,12 @@ class _Windows:
         )
         return pd.DataFrame(raw), catalogue, n_core
 
-    def _top_users(self, t: int) -> tuple[np.ndarray, ...]:
-        """Per account (``TOP_USER_COLUMNS``): its most active users of the 150 days before the
-        last 30 (ages 31..180), how many of them have no activity in the last 30 days, the sum of
-        the days since each was last active, and their active days then and in the last 30 days.
-        Most active: the users with at least as many active days then as the account's
-        ``ceil(TOP_USER_SHARE * n)``-th most active of its ``n`` users then (ties all count)."""
+    def _top_users(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per account: its most active users of the 150 days before the last 30 (ages 31..180),
+        how many of them have no activity in the last 30 days, and the sum of the days since each
+        was last active. Most active: the users with at least as many active days then as the
+        account's ``ceil(TOP_USER_SHARE * n)``-th most active of its ``n`` users then (ties all
+        count)."""
         d = self.d
         s = _days(d.ud_day, t - 180, t - 30)
         active = np.bincount(d.ud_user[s], minlength=len(d.user_acc))
@@ -357,10 +348,7 @@ class _Windows:
         top = days >= threshold[acc]
         idle = (t - last[users[top]]).astype(np.float64)
         gone = self._count(acc[top & ~recent[users]])
-        now = np.bincount(d.ud_user[_days(d.ud_day, t - 30, t)], minlength=len(d.user_acc))
-        days_then = self._count(acc[top], days[top].astype(np.float64))
-        days_now = self._count(acc[top], now[users[top]].astype(np.float64))
-        return self._count(acc[top]), gone, self._count(acc[top], idle), days_then, days_now
+        return self._count(acc[top]), gone, self._count(acc[top], idle)
 
     def top_types(self, t: int, k: int) -> list[int]:
         """Codes of the ``k`` event types most accounts used before ``t`` (ties: more events,

@@ -67,19 +67,6 @@ def test_share_of_the_most_active_users_not_seen_in_the_last_30_days():
     assert np.isnan(f.loc["C", "days_since_top_users_active"])
 
 
-def test_the_most_active_users_days_against_their_own_month_then():
-    f = build_features(tables(), [T]).set_index("account_id")
-    # active days in the last 30 over (active days of ages 31..180) x 30 / 150, summed over the
-    # most active users. A: u1 had 5 days then (1 a month) and none since
-    assert f.loc["A", "top_users_activity_ratio_30d"] == 0.0
-    # B: v1 (60, 61, 62 then; 30 days ago now) and v2 (31, 90, 150 then; none now): 1 / (6 / 5)
-    assert f.loc["B", "top_users_activity_ratio_30d"] == pytest.approx(5 / 6)
-    # D: w1 80 days ago (1 day then: 0.2 a month) and yesterday: five times its month then
-    assert f.loc["D", "top_users_activity_ratio_30d"] == pytest.approx(5.0)
-    # C: no user then, no one to compare
-    assert np.isnan(f.loc["C", "top_users_activity_ratio_30d"])
-
-
 def test_events_per_user_day():
     f = build_features(tables(), [T]).set_index("account_id")
     # one event of value 1 per user-day: B's last 30 days hold v1's day 30 ago only; D's hold

@@ -102,9 +102,6 @@ def oracle_events(rows, account, t, seats, catalogue, core):
     f["top_users_gone_share_30d"] = ratio(sum(u not in recent_users for u in top), len(top))
     last_seen = {u: min(age for v, *_, age in mine if v == u) for u in top}
     f["days_since_top_users_active"] = mean(list(last_seen.values()))
-    days_now = sum(len({d for v, _, d, _, age in mine if v == u and age <= 30}) for u in top)
-    days_then = sum(len(then[u]) for u in top)
-    f["top_users_activity_ratio_30d"] = ratio(days_now, days_then * 30 / 150)
     user_days = len({(u, d) for u, _, d, _, age in mine if age <= 30})
     f["events_per_user_day_30d"] = ratio(f["events_30d"], user_days)
     weeks = [0.0] * 12  # weeks[0] = the oldest of the 12 weeks before t

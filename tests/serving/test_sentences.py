@@ -196,12 +196,6 @@ def test_sentences_for_picks_each_rows_feature_and_leaves_none_empty():
             "Its most active users (31-180 days ago) were last active 45 days ago on average",
         ),
         (
-            "top_users_activity_ratio_30d",
-            0.25,
-            "Its most active users (31-180 days ago) were active on 25% as many days in the last"
-            " 30 days as in a month then",
-        ),
-        (
             "events_per_user_day_30d",
             12.25,
             "Each active user made 12.2 product events a day on the days they used it (last 30 days)",
