@@ -36,10 +36,11 @@ def library_output(verbose: bool, mlflow: bool = True) -> Iterator[None]:
     if verbose:
         yield
         return
+    # MLflow first: importing it sets its loggers' levels, which would undo ours
+    stream = _mlflow_stream() if mlflow else None
     levels = {name: logging.getLogger(name).level for name in LIBRARY_LOGGERS}
     for name in LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
-    stream = _mlflow_stream() if mlflow else None
     enabled = stream.enabled if stream else True
     if stream:
         stream.enabled = False
@@ -55,7 +56,12 @@ def library_output(verbose: bool, mlflow: bool = True) -> Iterator[None]:
 
 
 def _mlflow_stream() -> Any:
-    """The stream MLflow's log lines and its ``eprint`` ("Successfully registered ...") go to."""
+    """The stream MLflow's log lines and its ``eprint`` ("Successfully registered ...") go to.
+
+    ``mlflow.pyfunc`` is imported first: its import turns the stream back on, and the commands
+    import it only later, inside the silenced block.
+    """
+    import mlflow.pyfunc  # noqa: F401
     from mlflow.utils.logging_utils import MLFLOW_LOGGING_STREAM
 
     return MLFLOW_LOGGING_STREAM
