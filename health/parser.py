@@ -615,12 +615,14 @@ def add_monitor_options(p: argparse.ArgumentParser, whole) -> None:
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
+    """``health monitor``, imported when it runs (its module imports MLflow)."""
     from health.retraining import cmd_monitor
 
     return cmd_monitor(args)
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
+    """``health retrain``, imported when it runs (its module imports MLflow)."""
     from health.retraining import cmd_retrain
 
     return cmd_retrain(args)
