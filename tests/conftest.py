@@ -65,15 +65,23 @@ def forget_experiment():
 
 @pytest.fixture
 def tracking(tmp_path, monkeypatch):
-    """MLflow with a real SQLite backend in a temporary folder."""
+    """MLflow with a real SQLite backend in a temporary folder.
+
+    The default experiment is made here, with its artifacts beside the store as the command line
+    makes it: a test that trains through the library would otherwise get MLflow's default
+    artifact root, ``./mlruns`` in the checkout.
+    """
     import mlflow
 
     forget_experiment()
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
-    from health.tracking import configure_tracking
+    from health.tracking import configure_tracking, use_experiment
+    from training.config import DEFAULT_EXPERIMENT
 
     configure_tracking(uri)
+    use_experiment(DEFAULT_EXPERIMENT)
+    forget_experiment()  # made, not selected: what each test selects is its own
     yield uri
     forget_experiment()
     mlflow.set_tracking_uri("")

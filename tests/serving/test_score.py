@@ -28,6 +28,7 @@ from features.catalogue import (
 from features.matrix import build_features
 from features.usage_types import chosen_types
 from health.cli import main
+from health.tracking import use_experiment
 from serving.model import MissingFeaturesError
 from serving.outputs import OutputWriter, published_scores, read_scores
 from serving.score import (
@@ -311,7 +312,7 @@ def test_previous_scores_are_used_only_when_earlier(tmp_path):
 
 
 def _register(model, name):
-    mlflow.set_experiment("models")  # not the previous test's experiment id: a fresh store
+    use_experiment("models")  # a fresh store: not the previous test's id; artifacts beside it
     with mlflow.start_run():
         info = mlflow.pyfunc.log_model(name="model", python_model=model)
     version = mlflow.register_model(info.model_uri, name).version

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
+from health.tracking import use_experiment
 from training.config import GateConfig
 from training.train import CHAMPION, champion_gate, fit_target, log_target
 
@@ -63,7 +64,7 @@ def fast_config(fast_config):
 @pytest.fixture
 def champion(tracking, fast_config):
     """v1 of 'churn', out of time on CHAMPION_DATES, through the training job's logging."""
-    mlflow.set_experiment("gate")
+    use_experiment("gate")  # artifacts beside the store
     matrix = binary_matrix(CHAMPION_DATES)
     fitted = fit_target(matrix, "churned", fast_config)
     assert fitted.model.meta["train_end"] == "2024-05-30" and fitted.model.meta["gap_days"] == 104
@@ -163,7 +164,7 @@ def test_kfold_results_compare_only_on_the_same_rows(champion, fast_config):
 
 
 def test_a_kfold_champion_does_not_say_when_its_labels_end(tracking, fast_config):
-    mlflow.set_experiment("gate")
+    use_experiment("gate")  # artifacts beside the store
     flat = binary_matrix(["2025-01-01"], accounts=400)
     fitted = fit_target(flat, "churned", fast_config)
     assert log_target(fitted, flat, fast_config, MlflowClient()).promoted
@@ -203,7 +204,7 @@ class HandMade(mlflow.pyfunc.PythonModel):
 
 
 def test_a_champion_put_in_by_hand_without_a_record_is_kept(tracking, fast_config):
-    mlflow.set_experiment("gate")
+    use_experiment("gate")  # artifacts beside the store
     with mlflow.start_run():
         mlflow.pyfunc.log_model(
             name="model", python_model=HandMade(), registered_model_name="churn"

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
 
+from health.tracking import use_experiment
 from training.config import GateConfig
 from training.train import train_from_matrix
 
@@ -58,6 +59,7 @@ def test_a_worse_model_stays_out_of_champion(planted, fast_config, tracking):
 
 def test_a_run_records_config_counts_metrics_plots_and_model(planted, fast_config, tracking):
     config = dataclasses.replace(fast_config, tune_trials=2, experiment="tracked")
+    use_experiment("tracked")  # made as the command line makes it: artifacts beside the store
     (result,) = train_from_matrix(planted(accounts=300, dates=12, seed=7), config, ["churned"])
     client = MlflowClient()
     run = client.get_run(result.run_id)
