@@ -560,7 +560,7 @@ def truthy(value: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
 
 
-def add_monitor_options(p: argparse.ArgumentParser, whole) -> None:
+def add_monitor_options(p: argparse.ArgumentParser) -> None:
     """The thresholds of the verdict, defaults read from ``MonitorConfig``."""
     d = MonitorConfig()
     p.add_argument("--model", help="churn model URI (default: models:/churn@champion)")
@@ -648,7 +648,7 @@ def add_retraining_commands(sub) -> None:
         help="a scoring output folder (health score --out); repeat, or separate with commas",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the report")
-    add_monitor_options(p, whole)
+    add_monitor_options(p)
     p.set_defaults(func=cmd_monitor)
 
     p = sub.add_parser(
@@ -678,7 +678,7 @@ def add_retraining_commands(sub) -> None:
     p.add_argument(
         "--every-days", type=whole, default=train.every_days, help="spacing of the as-of grid"
     )
-    add_monitor_options(p, whole)
+    add_monitor_options(p)
     p.set_defaults(func=cmd_retrain)
 
 
